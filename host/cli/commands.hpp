@@ -1,0 +1,12 @@
+// The lwnet subcommands. Each add_* registers its options and a callback on the app; callbacks
+// throw lwnet::Error on failure and main() turns that into one line and an exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace lwnet::cli {
+
+void add_info_command(CLI::App& app);
+void add_hsic_command(CLI::App& app);
+
+}  // namespace lwnet::cli

@@ -1,0 +1,384 @@
+// The Backend front end: every public primitive validates its arguments here, once for all
+// backends, then calls the backend's *_impl.
+#include "lwnet/backend.hpp"
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "core/validate.hpp"
+#include "lwnet/error.hpp"
+
+namespace lwnet {
+
+namespace {
+
+using detail::check_layout;
+using detail::check_no_overlap;
+using detail::check_nonempty;
+using detail::fail;
+using detail::named;
+
+template <class T>
+void check_space(const Backend& backend, const char* op, const char* name, const MatrixView<T>& m) {
+  const Device d = backend.device();
+  const bool ok = m.space() == backend.memory_space() &&
+                  (m.space() == MemorySpace::host || m.device() == d.index);
+  if (!ok) {
+    fail(op,
+         std::string(name) + " is in " + to_string(m.space()) +
+             (m.space() == MemorySpace::cuda ? ":" + std::to_string(m.device()) : std::string()) +
+             " memory but the " + d.str() + " backend needs " +
+             (d.kind == Device::Kind::cuda ? "memory on " + d.str() : std::string("host memory")) +
+             "; copy it with Backend::upload first",
+         {named(name, m)});
+  }
+  if (!m.empty()) {
+    const std::string why = backend.memory_error(m.data());
+    if (!why.empty()) fail(op, std::string(name) + ": " + why, {named(name, m)});
+  }
+}
+
+// Layout, memory space and non-emptiness of one input or output.
+template <class T>
+void check_operand(const Backend& backend, const char* op, const char* name, const MatrixView<T>& m) {
+  check_nonempty(op, name, m);
+  check_space(backend, op, name, m);
+}
+
+}  // namespace
+
+// ---- memory ---------------------------------------------------------------------------------
+
+Backend::Allocation Backend::allocate_checked(std::int64_t rows, std::int64_t cols,
+                                              std::size_t elem_size) {
+  if (rows < 0 || cols < 0)
+    throw InvalidArgument("allocate: negative shape " + std::to_string(rows) + "x" + std::to_string(cols));
+  const auto max_elems = std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(elem_size);
+  if (cols != 0 && rows > max_elems / cols)
+    throw InvalidArgument("allocate: " + std::to_string(rows) + "x" + std::to_string(cols) +
+                          " elements overflow the addressable size");
+  const auto bytes = static_cast<std::size_t>(rows * cols) * elem_size;
+  if (bytes == 0) return {};
+  return allocate_bytes(bytes);
+}
+
+void Backend::copy_bytes(const CopyRegion& src, const CopyRegion& dst, std::size_t elem_size) {
+  const char* op = "copy";
+  const MatrixView<const char> src_view(static_cast<const char*>(src.data), src.rows, src.cols,
+                                        src.ld, src.space, src.device);
+  const MatrixView<const char> dst_view(static_cast<const char*>(dst.data), dst.rows, dst.cols,
+                                        dst.ld, dst.space, dst.device);
+  check_layout(op, "src", src_view);
+  check_layout(op, "dst", dst_view);
+  if (src.rows != dst.rows || src.cols != dst.cols)
+    fail(op, "src and dst differ in shape", {named("src", src_view), named("dst", dst_view)});
+  if (src.space != MemorySpace::host) check_space(*this, op, "src", src_view);
+  if (dst.space != MemorySpace::host) check_space(*this, op, "dst", dst_view);
+  if (src.rows == 0 || src.cols == 0) return;
+  copy_rows(const_cast<void*>(dst.data), static_cast<std::size_t>(dst.ld) * elem_size, dst.space,
+            src.data, static_cast<std::size_t>(src.ld) * elem_size, src.space,
+            static_cast<std::size_t>(src.cols) * elem_size, static_cast<std::size_t>(src.rows));
+}
+
+// ---- value checks -----------------------------------------------------------------------------
+
+namespace {
+
+template <class T>
+void check_finite(const char* op, const char* name, const MatrixView<const T>& m, std::int64_t bad) {
+  if (bad != 0)
+    fail(op, std::string(name) + " has " + std::to_string(bad) + " non-finite value" +
+                 (bad == 1 ? "" : "s") + " (NaN or Inf)",
+         {named(name, m)});
+}
+
+void check_result_finite(const char* op, double value, const GramParams& params) {
+  if (!std::isfinite(value))
+    throw NumericalError(std::string(op) + ": result is not finite for " + to_string(params) +
+                         "; the kernel values overflow float32 (scale the data or the kernel)");
+}
+
+}  // namespace
+
+// ---- kernel primitives ------------------------------------------------------------------------
+
+void Backend::squared_distances(MatrixView<const float> Z, MatrixView<const float> X,
+                                MatrixView<float> out) {
+  const char* op = "squared_distances";
+  check_operand(*this, op, "Z", Z);
+  check_operand(*this, op, "X", X);
+  check_operand(*this, op, "out", out);
+  if (Z.cols() != X.cols())
+    fail(op, "Z and X differ in columns", {named("Z", Z), named("X", X)});
+  if (out.rows() != Z.rows() || out.cols() != X.rows())
+    fail(op, "out must be Z.rows x X.rows", {named("Z", Z), named("X", X), named("out", out)});
+  check_no_overlap(op, "out", out, "Z", Z);
+  check_no_overlap(op, "out", out, "X", X);
+  check_finite(op, "Z", Z, count_nonfinite_impl(Z));
+  check_finite(op, "X", X, count_nonfinite_impl(X));
+  squared_distances_impl(Z, X, out);
+}
+
+void Backend::gram(MatrixView<const float> Z, MatrixView<const float> X, const GramParams& params,
+                   MatrixView<float> out) {
+  const char* op = "gram";
+  validate(params, op);
+  check_operand(*this, op, "Z", Z);
+  check_operand(*this, op, "X", X);
+  check_operand(*this, op, "out", out);
+  if (Z.cols() != X.cols())
+    fail(op, "Z and X differ in columns", {named("Z", Z), named("X", X)});
+  if (out.rows() != Z.rows() || out.cols() != X.rows())
+    fail(op, "out must be Z.rows x X.rows", {named("Z", Z), named("X", X), named("out", out)});
+  check_no_overlap(op, "out", out, "Z", Z);
+  check_no_overlap(op, "out", out, "X", X);
+  check_finite(op, "Z", Z, count_nonfinite_impl(Z));
+  check_finite(op, "X", X, count_nonfinite_impl(X));
+  gram_impl(Z, X, params, out);
+  const auto bad = count_nonfinite_impl(MatrixView<const float>(out));
+  if (bad != 0)
+    throw NumericalError(std::string(op) + ": " + std::to_string(bad) + " kernel values overflow float32 for " +
+                         to_string(params) + " (scale the data or the kernel)");
+}
+
+namespace {
+
+template <class Out>
+void check_kernel_matmul(const char* op, const MatrixView<const float>& Z,
+                         const MatrixView<const float>& X, const MatrixView<const float>& B,
+                         const MatrixView<Out>& out, std::int64_t bad_z, std::int64_t bad_x,
+                         std::int64_t bad_b) {
+  if (Z.cols() != X.cols())
+    fail(op, "Z and X differ in columns", {named("Z", Z), named("X", X), named("B", B), named("out", out)});
+  if (B.rows() != X.rows())
+    fail(op, "B must have one row per row of X", {named("Z", Z), named("X", X), named("B", B), named("out", out)});
+  if (out.rows() != Z.rows() || out.cols() != B.cols())
+    fail(op, "out must be Z.rows x B.cols", {named("Z", Z), named("X", X), named("B", B), named("out", out)});
+  check_no_overlap(op, "out", out, "Z", Z);
+  check_no_overlap(op, "out", out, "X", X);
+  check_no_overlap(op, "out", out, "B", B);
+  check_finite(op, "Z", Z, bad_z);
+  check_finite(op, "X", X, bad_x);
+  check_finite(op, "B", B, bad_b);
+}
+
+}  // namespace
+
+void Backend::kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
+                            MatrixView<const float> B, const GramParams& params,
+                            MatrixView<float> out) {
+  const char* op = "kernel_matmul";
+  validate(params, op);
+  check_operand(*this, op, "Z", Z);
+  check_operand(*this, op, "X", X);
+  check_operand(*this, op, "B", B);
+  check_operand(*this, op, "out", out);
+  check_kernel_matmul(op, Z, X, B, out, count_nonfinite_impl(Z),
+                      count_nonfinite_impl(X), count_nonfinite_impl(B));
+  kernel_matmul_impl(Z, X, B, params, out);
+  const auto bad = count_nonfinite_impl(MatrixView<const float>(out));
+  if (bad != 0)
+    throw NumericalError(std::string(op) + ": " + std::to_string(bad) + " output values overflow float32 for " +
+                         to_string(params) + " (scale the data, B or the kernel)");
+}
+
+void Backend::kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
+                            MatrixView<const float> B, const GramParams& params,
+                            MatrixView<double> out) {
+  const char* op = "kernel_matmul";
+  validate(params, op);
+  check_operand(*this, op, "Z", Z);
+  check_operand(*this, op, "X", X);
+  check_operand(*this, op, "B", B);
+  check_operand(*this, op, "out", out);
+  check_kernel_matmul(op, Z, X, B, out, count_nonfinite_impl(Z),
+                      count_nonfinite_impl(X), count_nonfinite_impl(B));
+  kernel_matmul_impl(Z, X, B, params, out);
+  const auto bad = count_nonfinite_impl(MatrixView<const double>(out));
+  if (bad != 0)
+    throw NumericalError(std::string(op) + ": " + std::to_string(bad) + " output values are not finite for " +
+                         to_string(params) + " (kernel values overflow float32; scale the data or the kernel)");
+}
+
+double Backend::kernel_pair_sum(MatrixView<const float> X, const GramParams& x_params,
+                                MatrixView<const float> Y, const GramParams& y_params) {
+  const char* op = "kernel_pair_sum";
+  validate(x_params, op);
+  validate(y_params, op);
+  check_operand(*this, op, "X", X);
+  check_operand(*this, op, "Y", Y);
+  if (X.rows() != Y.rows())
+    fail(op, "X and Y must have the same number of rows (one per sample)", {named("X", X), named("Y", Y)});
+  check_finite(op, "X", X, count_nonfinite_impl(X));
+  check_finite(op, "Y", Y, count_nonfinite_impl(Y));
+  const double sum = kernel_pair_sum_impl(X, x_params, Y, y_params);
+  check_result_finite(op, sum, x_params);
+  return sum;
+}
+
+// ---- reductions -------------------------------------------------------------------------------
+
+std::vector<double> Backend::column_sums(MatrixView<const float> A) {
+  check_operand(*this, "column_sums", "A", A);
+  return column_sums_impl(A);
+}
+
+std::vector<double> Backend::column_sums(MatrixView<const double> A) {
+  check_operand(*this, "column_sums", "A", A);
+  return column_sums_impl(A);
+}
+
+namespace {
+template <class T>
+void check_column_dots(Backend& backend, const MatrixView<const T>& A, const MatrixView<const T>& B) {
+  const char* op = "column_dots";
+  check_operand(backend, op, "A", A);
+  check_operand(backend, op, "B", B);
+  if (A.rows() != B.rows() || A.cols() != B.cols())
+    fail(op, "A and B differ in shape", {named("A", A), named("B", B)});
+}
+}  // namespace
+
+std::vector<double> Backend::column_dots(MatrixView<const float> A, MatrixView<const float> B) {
+  check_column_dots(*this, A, B);
+  return column_dots_impl(A, B);
+}
+
+std::vector<double> Backend::column_dots(MatrixView<const double> A, MatrixView<const double> B) {
+  check_column_dots(*this, A, B);
+  return column_dots_impl(A, B);
+}
+
+std::int64_t Backend::count_nonfinite(MatrixView<const float> A) {
+  check_layout("count_nonfinite", "A", A);
+  if (A.empty()) return 0;
+  check_space(*this, "count_nonfinite", "A", A);
+  return count_nonfinite_impl(A);
+}
+
+std::int64_t Backend::count_nonfinite(MatrixView<const double> A) {
+  check_layout("count_nonfinite", "A", A);
+  if (A.empty()) return 0;
+  check_space(*this, "count_nonfinite", "A", A);
+  return count_nonfinite_impl(A);
+}
+
+double Backend::median_pairwise_distance(MatrixView<const float> X) {
+  const char* op = "median_pairwise_distance";
+  // m^2 distances are materialised; callers pass a subsample (the median heuristic uses 200 rows).
+  constexpr std::int64_t kMaxRows = 8192;
+  check_operand(*this, op, "X", X);
+  if (X.rows() > kMaxRows)
+    fail(op, "X has more than " + std::to_string(kMaxRows) + " rows; pass a random subsample",
+         {named("X", X)});
+  check_finite(op, "X", X, count_nonfinite_impl(X));
+  return median_pairwise_distance_impl(X);
+}
+
+// ---- data movement ----------------------------------------------------------------------------
+
+void Backend::gather_rows(MatrixView<const float> X, const std::vector<std::int64_t>& indices,
+                          MatrixView<float> out) {
+  const char* op = "gather_rows";
+  check_operand(*this, op, "X", X);
+  check_operand(*this, op, "out", out);
+  if (static_cast<std::int64_t>(indices.size()) != out.rows() || out.cols() != X.cols())
+    fail(op, "out must be (number of indices = " + std::to_string(indices.size()) + ") x X.cols",
+         {named("X", X), named("out", out)});
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    if (indices[k] < 0 || indices[k] >= X.rows())
+      fail(op, "index " + std::to_string(indices[k]) + " at position " + std::to_string(k) +
+                   " is outside [0, " + std::to_string(X.rows()) + ")",
+           {named("X", X)});
+  }
+  check_no_overlap(op, "out", out, "X", X);
+  gather_rows_impl(X, indices, out);
+}
+
+// ---- random features --------------------------------------------------------------------------
+
+void Backend::random_fourier_features(MatrixView<const float> X, MatrixView<const float> omega,
+                                      MatrixView<const float> phase, double sigma,
+                                      MatrixView<float> out) {
+  const char* op = "random_fourier_features";
+  validate(GramParams::gaussian(sigma), op);
+  check_operand(*this, op, "X", X);
+  check_operand(*this, op, "omega", omega);
+  check_operand(*this, op, "phase", phase);
+  check_operand(*this, op, "out", out);
+  if (omega.rows() != X.cols() || phase.rows() != 1 || phase.cols() != omega.cols() ||
+      out.rows() != X.rows() || out.cols() != omega.cols())
+    fail(op, "shapes must be X (n x d), omega (d x D), phase (1 x D), out (n x D)",
+         {named("X", X), named("omega", omega), named("phase", phase), named("out", out)});
+  check_no_overlap(op, "out", out, "X", X);
+  check_finite(op, "X", X, count_nonfinite_impl(X));
+  check_finite(op, "omega", omega, count_nonfinite_impl(omega));
+  check_finite(op, "phase", phase, count_nonfinite_impl(phase));
+  random_fourier_features_impl(X, omega, phase, sigma, out);
+}
+
+// ---- dense algebra ----------------------------------------------------------------------------
+
+void Backend::gemm(Transpose trans_a, Transpose trans_b, float alpha, MatrixView<const float> A,
+                   MatrixView<const float> B, float beta, MatrixView<float> C) {
+  const char* op = "gemm";
+  check_operand(*this, op, "A", A);
+  check_operand(*this, op, "B", B);
+  check_operand(*this, op, "C", C);
+  const auto a_rows = trans_a == Transpose::no ? A.rows() : A.cols();
+  const auto a_cols = trans_a == Transpose::no ? A.cols() : A.rows();
+  const auto b_rows = trans_b == Transpose::no ? B.rows() : B.cols();
+  const auto b_cols = trans_b == Transpose::no ? B.cols() : B.rows();
+  if (a_cols != b_rows || C.rows() != a_rows || C.cols() != b_cols)
+    fail(op,
+         std::string("shapes do not chain: C = ") + (trans_a == Transpose::yes ? "A^T" : "A") + " * " +
+             (trans_b == Transpose::yes ? "B^T" : "B"),
+         {named("A", A), named("B", B), named("C", C)});
+  if (!std::isfinite(alpha) || !std::isfinite(beta)) fail(op, "alpha and beta must be finite");
+  check_no_overlap(op, "C", C, "A", A);
+  check_no_overlap(op, "C", C, "B", B);
+  check_finite(op, "A", A, count_nonfinite_impl(A));
+  check_finite(op, "B", B, count_nonfinite_impl(B));
+  if (beta != 0.0f) check_finite(op, "C", MatrixView<const float>(C), count_nonfinite_impl(MatrixView<const float>(C)));
+  gemm_impl(trans_a, trans_b, alpha, A, B, beta, C);
+}
+
+void Backend::cholesky(MatrixView<float> A) {
+  const char* op = "cholesky";
+  check_operand(*this, op, "A", A);
+  if (A.rows() != A.cols()) fail(op, "A must be square", {named("A", A)});
+  check_finite(op, "A", MatrixView<const float>(A), count_nonfinite_impl(MatrixView<const float>(A)));
+  cholesky_impl(A);
+}
+
+void Backend::cholesky_solve(MatrixView<const float> L, MatrixView<float> B) {
+  const char* op = "cholesky_solve";
+  check_operand(*this, op, "L", L);
+  check_operand(*this, op, "B", B);
+  if (L.rows() != L.cols() || B.rows() != L.rows())
+    fail(op, "L must be n x n and B n x k", {named("L", L), named("B", B)});
+  check_no_overlap(op, "B", B, "L", L);
+  check_finite(op, "L", L, count_nonfinite_impl(L));
+  check_finite(op, "B", MatrixView<const float>(B), count_nonfinite_impl(MatrixView<const float>(B)));
+  cholesky_solve_impl(L, B);
+}
+
+void Backend::symmetric_eigen(MatrixView<const float> A, MatrixView<float> eigenvalues,
+                              MatrixView<float> eigenvectors) {
+  const char* op = "symmetric_eigen";
+  check_operand(*this, op, "A", A);
+  check_operand(*this, op, "eigenvalues", eigenvalues);
+  check_operand(*this, op, "eigenvectors", eigenvectors);
+  if (A.rows() != A.cols() || eigenvalues.rows() != A.rows() || eigenvalues.cols() != 1 ||
+      eigenvectors.rows() != A.rows() || eigenvectors.cols() != A.cols())
+    fail(op, "shapes must be A (n x n), eigenvalues (n x 1), eigenvectors (n x n)",
+         {named("A", A), named("eigenvalues", eigenvalues), named("eigenvectors", eigenvectors)});
+  check_no_overlap(op, "eigenvectors", eigenvectors, "A", A);
+  check_no_overlap(op, "eigenvalues", eigenvalues, "A", A);
+  check_no_overlap(op, "eigenvalues", eigenvalues, "eigenvectors", eigenvectors);
+  check_finite(op, "A", A, count_nonfinite_impl(A));
+  symmetric_eigen_impl(A, eigenvalues, eigenvectors);
+}
+
+}  // namespace lwnet

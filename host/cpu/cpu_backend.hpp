@@ -1,0 +1,61 @@
+// The CPU backend: the reference implementation every CUDA kernel is tested against, and the CPU
+// baseline users compare with. Tiled, OpenMP across cores, BLAS/LAPACK for dense algebra.
+#pragma once
+
+#include <string>
+
+#include "lwnet/backend.hpp"
+
+namespace lwnet::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(int threads);
+
+  Device device() const override { return Device::cpu(); }
+  std::string description() const override;
+  void synchronize() override {}
+  int threads() const { return threads_; }
+
+ protected:
+  Allocation allocate_bytes(std::size_t bytes) override;
+  void copy_rows(void* dst, std::size_t dst_pitch, MemorySpace dst_space, const void* src,
+                 std::size_t src_pitch, MemorySpace src_space, std::size_t row_bytes,
+                 std::size_t rows) override;
+
+  void squared_distances_impl(MatrixView<const float> Z, MatrixView<const float> X,
+                              MatrixView<float> out) override;
+  void gram_impl(MatrixView<const float> Z, MatrixView<const float> X, const GramParams& params,
+                 MatrixView<float> out) override;
+  void kernel_matmul_impl(MatrixView<const float> Z, MatrixView<const float> X,
+                          MatrixView<const float> B, const GramParams& params,
+                          MatrixView<float> out) override;
+  void kernel_matmul_impl(MatrixView<const float> Z, MatrixView<const float> X,
+                          MatrixView<const float> B, const GramParams& params,
+                          MatrixView<double> out) override;
+  double kernel_pair_sum_impl(MatrixView<const float> X, const GramParams& x_params,
+                              MatrixView<const float> Y, const GramParams& y_params) override;
+  std::vector<double> column_sums_impl(MatrixView<const float> A) override;
+  std::vector<double> column_sums_impl(MatrixView<const double> A) override;
+  std::vector<double> column_dots_impl(MatrixView<const float> A, MatrixView<const float> B) override;
+  std::vector<double> column_dots_impl(MatrixView<const double> A, MatrixView<const double> B) override;
+  std::int64_t count_nonfinite_impl(MatrixView<const float> A) override;
+  std::int64_t count_nonfinite_impl(MatrixView<const double> A) override;
+  double median_pairwise_distance_impl(MatrixView<const float> X) override;
+  void gather_rows_impl(MatrixView<const float> X, const std::vector<std::int64_t>& indices,
+                        MatrixView<float> out) override;
+  void random_fourier_features_impl(MatrixView<const float> X, MatrixView<const float> omega,
+                                    MatrixView<const float> phase, double sigma,
+                                    MatrixView<float> out) override;
+  void gemm_impl(Transpose trans_a, Transpose trans_b, float alpha, MatrixView<const float> A,
+                 MatrixView<const float> B, float beta, MatrixView<float> C) override;
+  void cholesky_impl(MatrixView<float> A) override;
+  void cholesky_solve_impl(MatrixView<const float> L, MatrixView<float> B) override;
+  void symmetric_eigen_impl(MatrixView<const float> A, MatrixView<float> eigenvalues,
+                            MatrixView<float> eigenvectors) override;
+
+ private:
+  int threads_;
+};
+
+}  // namespace lwnet::cpu

@@ -1,0 +1,49 @@
+#include <cmath>
+#include <string>
+
+#include "core/validate.hpp"
+#include "lwnet/error.hpp"
+#include "lwnet/preprocess.hpp"
+
+namespace lwnet {
+
+Standardizer Standardizer::fit(MatrixView<const float> X) {
+  const char* op = "Standardizer::fit";
+  detail::check_nonempty(op, "X", X);
+  if (X.space() != MemorySpace::host) detail::fail(op, "X must be in host memory", {detail::named("X", X)});
+  const auto d = static_cast<std::size_t>(X.cols());
+  Standardizer s{std::vector<double>(d, 0.0), std::vector<double>(d, 0.0)};
+  const double n = static_cast<double>(X.rows());
+  for (std::int64_t i = 0; i < X.rows(); ++i)
+    for (std::size_t j = 0; j < d; ++j) s.mean[j] += X(i, static_cast<std::int64_t>(j));
+  for (auto& m : s.mean) m /= n;
+  // Two passes: the variance of values far from 0 loses nothing to cancellation.
+  for (std::int64_t i = 0; i < X.rows(); ++i)
+    for (std::size_t j = 0; j < d; ++j) {
+      const double r = X(i, static_cast<std::int64_t>(j)) - s.mean[j];
+      s.std[j] += r * r;
+    }
+  for (std::size_t j = 0; j < d; ++j) {
+    s.std[j] = std::sqrt(s.std[j] / n);
+    if (!std::isfinite(s.mean[j]) || !std::isfinite(s.std[j]))
+      detail::fail(op, "column " + std::to_string(j) + " is not finite", {detail::named("X", X)});
+  }
+  return s;
+}
+
+void Standardizer::apply(MatrixView<float> X) const {
+  const char* op = "Standardizer::apply";
+  detail::check_layout(op, "X", X);
+  if (X.space() != MemorySpace::host) detail::fail(op, "X must be in host memory", {detail::named("X", X)});
+  if (static_cast<std::size_t>(X.cols()) != mean.size())
+    detail::fail(op, "X has " + std::to_string(X.cols()) + " columns but the statistics have " +
+                     std::to_string(mean.size()),
+                 {detail::named("X", X)});
+  for (std::int64_t i = 0; i < X.rows(); ++i)
+    for (std::int64_t j = 0; j < X.cols(); ++j) {
+      const auto k = static_cast<std::size_t>(j);
+      X(i, j) = std[k] > 0.0 ? static_cast<float>((X(i, j) - mean[k]) / std[k]) : 0.0f;
+    }
+}
+
+}  // namespace lwnet

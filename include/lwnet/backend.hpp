@@ -1,0 +1,224 @@
+// The Backend interface: the coarse primitives every lwnet algorithm is written against, with a
+// CPU implementation (the reference, OpenMP + BLAS/LAPACK) and a CUDA implementation.
+//
+// Every public method validates its arguments (memory space, shapes, emptiness, finite values,
+// kernel parameters) and throws InvalidArgument naming the argument and the shapes; then it calls
+// the protected *_impl that a backend implements. Matrix arguments must live in the backend's
+// memory space (host for the CPU backend, the backend's own device for CUDA); copy with
+// upload()/download() first. Outputs must not overlap inputs.
+//
+// Precision (spec section 1.6): data are float32; kernel sums accumulate in float32 inside a tile
+// and in float64 across tiles; every scalar and every reduction is returned in float64.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lwnet/device.hpp"
+#include "lwnet/kernels.hpp"
+#include "lwnet/matrix.hpp"
+
+namespace lwnet {
+
+enum class Transpose { no, yes };
+
+class Backend {
+ public:
+  Backend() = default;
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+  virtual ~Backend() = default;
+
+  virtual Device device() const = 0;
+  // One line: "cpu (OpenBLAS 0.3.21, 16 threads)" or "cuda:0 (NVIDIA H100 80GB HBM3, sm_90)".
+  virtual std::string description() const = 0;
+  MemorySpace memory_space() const { return device().memory_space(); }
+  // Why this backend cannot address `data` (e.g. host memory given to the CUDA backend), or an
+  // empty string when it can. Called on every matrix argument, after its declared memory space
+  // has been checked.
+  virtual std::string memory_error(const void* data) const {
+    (void)data;
+    return {};
+  }
+
+  // ---- memory -------------------------------------------------------------------------------
+  // Uninitialised storage in this backend's memory space.
+  template <class T>
+  Matrix<T> allocate(std::int64_t rows, std::int64_t cols);
+  // A copy of a host matrix in this backend's memory space.
+  template <class T>
+  Matrix<T> upload(MatrixView<const T> host);
+  // A host copy of a matrix in this backend's memory space.
+  template <class T>
+  Matrix<T> download(MatrixView<const T> src);
+  // Copies between views of equal shape, each on the host or in this backend's space.
+  template <class T>
+  void copy(MatrixView<const T> src, MatrixView<T> dst);
+  // Waits until all queued work has finished.
+  virtual void synchronize() = 0;
+
+  // ---- kernel primitives (n x n work; K is never stored unless asked for) ---------------------
+  // out (m x n) = squared Euclidean distances ||z_a - x_b||^2, clamped at 0; self-pairs exactly 0.
+  void squared_distances(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<float> out);
+  // out (m x n) = K(Z, X). Materialised: for small n and for tests.
+  void gram(MatrixView<const float> Z, MatrixView<const float> X, const GramParams& params,
+            MatrixView<float> out);
+  // out (m x c) = K(Z, X) B with Z (m x d), X (n x d), B (n x c), K never stored. The fused
+  // primitive behind HSIC, kernel mean embeddings, layer forward passes and prediction.
+  // When Z and X view the same rows (same memory), self-pairs give exactly k = 1.
+  void kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<const float> B,
+                     const GramParams& params, MatrixView<float> out);
+  void kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<const float> B,
+                     const GramParams& params, MatrixView<double> out);
+  // sum_ij kx(x_i, x_j) ky(y_i, y_j) over all pairs of rows of X (n x dx) and Y (n x dy), streamed.
+  // The cross term of general HSIC.
+  double kernel_pair_sum(MatrixView<const float> X, const GramParams& x_params,
+                         MatrixView<const float> Y, const GramParams& y_params);
+
+  // ---- reductions (float64 results) -----------------------------------------------------------
+  std::vector<double> column_sums(MatrixView<const float> A);
+  std::vector<double> column_sums(MatrixView<const double> A);
+  // result[j] = sum_i A_ij B_ij
+  std::vector<double> column_dots(MatrixView<const float> A, MatrixView<const float> B);
+  std::vector<double> column_dots(MatrixView<const double> A, MatrixView<const double> B);
+  // Number of NaN or infinite entries.
+  std::int64_t count_nonfinite(MatrixView<const float> A);
+  std::int64_t count_nonfinite(MatrixView<const double> A);
+  // Median of all m^2 pairwise Euclidean distances between the rows of X (m x d), the zero
+  // diagonal included; the mean of the two middle values when m^2 is even (numpy's median).
+  double median_pairwise_distance(MatrixView<const float> X);
+
+  // ---- data movement --------------------------------------------------------------------------
+  // out.row(k) = X.row(indices[k]). Indices are host values in [0, X.rows).
+  void gather_rows(MatrixView<const float> X, const std::vector<std::int64_t>& indices,
+                   MatrixView<float> out);
+
+  // ---- random features ------------------------------------------------------------------------
+  // out (n x D) = sqrt(2 / D) cos(X omega / sigma + phase): omega (d x D), phase (1 x D).
+  void random_fourier_features(MatrixView<const float> X, MatrixView<const float> omega,
+                               MatrixView<const float> phase, double sigma, MatrixView<float> out);
+
+  // ---- dense algebra --------------------------------------------------------------------------
+  // C = alpha op(A) op(B) + beta C (float32 accumulation; no TF32).
+  void gemm(Transpose trans_a, Transpose trans_b, float alpha, MatrixView<const float> A,
+            MatrixView<const float> B, float beta, MatrixView<float> C);
+  // In place: A (n x n, symmetric positive definite) becomes its lower Cholesky factor L with
+  // A = L L^T; the strict upper triangle is set to 0. Throws NumericalError when A is not
+  // positive definite.
+  void cholesky(MatrixView<float> A);
+  // In place: B (n x k) becomes A^{-1} B, given L from cholesky().
+  void cholesky_solve(MatrixView<const float> L, MatrixView<float> B);
+  // Eigen-decomposition of a symmetric A (n x n): eigenvalues (n x 1) ascending, eigenvectors
+  // (n x n) with eigenvector k in column k, A = V diag(w) V^T. A is not modified.
+  void symmetric_eigen(MatrixView<const float> A, MatrixView<float> eigenvalues,
+                       MatrixView<float> eigenvectors);
+
+ protected:
+  struct Allocation {
+    void* data = nullptr;
+    MemoryDeleter deleter;
+  };
+  // Storage for `bytes` bytes (bytes > 0) in this backend's memory space.
+  virtual Allocation allocate_bytes(std::size_t bytes) = 0;
+  // Copies `rows` rows of `row_bytes` bytes; each side is on the host or in this backend's space.
+  virtual void copy_rows(void* dst, std::size_t dst_pitch, MemorySpace dst_space, const void* src,
+                         std::size_t src_pitch, MemorySpace src_space, std::size_t row_bytes,
+                         std::size_t rows) = 0;
+
+  virtual void squared_distances_impl(MatrixView<const float> Z, MatrixView<const float> X,
+                                      MatrixView<float> out) = 0;
+  virtual void gram_impl(MatrixView<const float> Z, MatrixView<const float> X,
+                         const GramParams& params, MatrixView<float> out) = 0;
+  virtual void kernel_matmul_impl(MatrixView<const float> Z, MatrixView<const float> X,
+                                  MatrixView<const float> B, const GramParams& params,
+                                  MatrixView<float> out) = 0;
+  virtual void kernel_matmul_impl(MatrixView<const float> Z, MatrixView<const float> X,
+                                  MatrixView<const float> B, const GramParams& params,
+                                  MatrixView<double> out) = 0;
+  virtual double kernel_pair_sum_impl(MatrixView<const float> X, const GramParams& x_params,
+                                      MatrixView<const float> Y, const GramParams& y_params) = 0;
+  virtual std::vector<double> column_sums_impl(MatrixView<const float> A) = 0;
+  virtual std::vector<double> column_sums_impl(MatrixView<const double> A) = 0;
+  virtual std::vector<double> column_dots_impl(MatrixView<const float> A,
+                                               MatrixView<const float> B) = 0;
+  virtual std::vector<double> column_dots_impl(MatrixView<const double> A,
+                                               MatrixView<const double> B) = 0;
+  virtual std::int64_t count_nonfinite_impl(MatrixView<const float> A) = 0;
+  virtual std::int64_t count_nonfinite_impl(MatrixView<const double> A) = 0;
+  virtual double median_pairwise_distance_impl(MatrixView<const float> X) = 0;
+  virtual void gather_rows_impl(MatrixView<const float> X, const std::vector<std::int64_t>& indices,
+                                MatrixView<float> out) = 0;
+  virtual void random_fourier_features_impl(MatrixView<const float> X,
+                                            MatrixView<const float> omega,
+                                            MatrixView<const float> phase, double sigma,
+                                            MatrixView<float> out) = 0;
+  virtual void gemm_impl(Transpose trans_a, Transpose trans_b, float alpha,
+                         MatrixView<const float> A, MatrixView<const float> B, float beta,
+                         MatrixView<float> C) = 0;
+  virtual void cholesky_impl(MatrixView<float> A) = 0;
+  virtual void cholesky_solve_impl(MatrixView<const float> L, MatrixView<float> B) = 0;
+  virtual void symmetric_eigen_impl(MatrixView<const float> A, MatrixView<float> eigenvalues,
+                                    MatrixView<float> eigenvectors) = 0;
+
+ private:
+  struct CopyRegion {
+    const void* data;
+    std::int64_t ld, rows, cols;
+    MemorySpace space;
+    int device;
+  };
+  // Validates both regions (reachable, same shape) and copies.
+  void copy_bytes(const CopyRegion& src, const CopyRegion& dst, std::size_t elem_size);
+  Allocation allocate_checked(std::int64_t rows, std::int64_t cols, std::size_t elem_size);
+};
+
+template <class T>
+Matrix<T> Backend::allocate(std::int64_t rows, std::int64_t cols) {
+  Allocation a = allocate_checked(rows, cols, sizeof(T));
+  const Device d = device();
+  return Matrix<T>(static_cast<T*>(a.data), rows, cols, memory_space(),
+                   d.kind == Device::Kind::cuda ? d.index : 0, std::move(a.deleter));
+}
+
+template <class T>
+Matrix<T> Backend::upload(MatrixView<const T> host) {
+  Matrix<T> out = allocate<T>(host.rows(), host.cols());
+  copy(host, out.view());
+  return out;
+}
+
+template <class T>
+Matrix<T> Backend::download(MatrixView<const T> src) {
+  Matrix<T> out = Matrix<T>::host(src.rows(), src.cols());
+  copy(src, out.view());
+  return out;
+}
+
+template <class T>
+void Backend::copy(MatrixView<const T> src, MatrixView<T> dst) {
+  copy_bytes(CopyRegion{src.data(), src.ld(), src.rows(), src.cols(), src.space(), src.device()},
+             CopyRegion{dst.data(), dst.ld(), dst.rows(), dst.cols(), dst.space(), dst.device()},
+             sizeof(T));
+}
+
+// ---- choosing a backend ---------------------------------------------------------------------
+
+// The CPU reference backend. threads <= 0: OpenMP's default (all cores).
+std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
+
+// The backend for `device`. Device::automatic picks CUDA device 0 when usable, else the CPU.
+// Throws Unavailable when a CUDA device is asked for and cannot be used (with the reason).
+// Provided by lwnet::lwnet.
+std::unique_ptr<Backend> make_backend(Device device);
+
+struct BackendChoice {
+  std::unique_ptr<Backend> backend;
+  std::string reason;  // why this backend was chosen, e.g. "no CUDA device: cudaErrorNoDevice ..."
+};
+// Like make_backend, and says why the device was chosen (for `auto`: why CUDA was or was not used).
+BackendChoice select_backend(Device device);
+
+}  // namespace lwnet

@@ -1,0 +1,47 @@
+// lwnet exception hierarchy. The library reports every failure by throwing one of these;
+// it never prints, exits or aborts. The CLI and the C API turn them into exit/status codes.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace lwnet {
+
+// Base of every lwnet error.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The caller passed something invalid: wrong shapes, empty or non-finite data, a bad option.
+class InvalidArgument : public Error {
+ public:
+  using Error::Error;
+};
+
+// A computation produced non-finite values or met a numerically impossible case
+// (e.g. a Cholesky factor of a matrix that is not positive definite).
+class NumericalError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A CUDA, cuBLAS or cuSOLVER call failed (includes out-of-memory on the device).
+class CudaError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A requested facility is not available here (no GPU, CUDA not compiled in, ...).
+class Unavailable : public Error {
+ public:
+  using Error::Error;
+};
+
+// Reading or writing a file failed, or a file's content is malformed.
+class IoError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace lwnet

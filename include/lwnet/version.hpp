@@ -1,0 +1,15 @@
+// Build information.
+#pragma once
+
+#include <string>
+
+namespace lwnet {
+
+// "0.1.0"
+std::string version();
+// The BLAS the CPU backend was linked against ("OpenBLAS" or "generic").
+std::string blas_vendor();
+// The CUDA architectures the build was configured for (meaningful when the CUDA backend is built).
+std::string cuda_architectures();
+
+}  // namespace lwnet

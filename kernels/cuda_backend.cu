@@ -1,0 +1,180 @@
+// CudaBackend: validation already happened in the Backend front end; each *_impl makes the
+// backend's device current and queues work on its stream.
+#include "cuda_backend.cuh"
+
+#include <string>
+
+#include "common/check.cuh"
+#include "data/gather.cuh"
+#include "gram/gram.cuh"
+#include "linalg/linalg.cuh"
+#include "reduce/reduce.cuh"
+#include "rff/rff.cuh"
+
+namespace lwnet::cuda {
+
+CudaBackend::CudaBackend(int device) {
+  DeviceGuard guard(device);
+  context_ = std::make_shared<CudaContext>(device);
+}
+
+std::string CudaBackend::description() const {
+  const cudaDeviceProp& p = context_->properties();
+  return "cuda:" + std::to_string(context_->device()) + " (" + p.name + ", sm_" + std::to_string(p.major) +
+         std::to_string(p.minor) + ", " + std::to_string(p.multiProcessorCount) + " SMs, " +
+         std::to_string(p.totalGlobalMem >> 30) + " GiB)";
+}
+
+std::string CudaBackend::memory_error(const void* data) const {
+  cudaPointerAttributes attributes{};
+  if (cudaPointerGetAttributes(&attributes, data) != cudaSuccess) {
+    cudaGetLastError();  // clear it: an unknown pointer is not a CUDA failure
+    return "is not CUDA device memory";
+  }
+  switch (attributes.type) {
+    case cudaMemoryTypeDevice:
+      if (attributes.device != context_->device())
+        return "is memory of cuda:" + std::to_string(attributes.device) + ", not of cuda:" +
+               std::to_string(context_->device());
+      return {};
+    case cudaMemoryTypeManaged: return {};
+    default:
+      return "is host memory but is labelled as CUDA device memory; copy it with Backend::upload first";
+  }
+}
+
+void CudaBackend::synchronize() {
+  DeviceGuard guard(context_->device());
+  context_->synchronize();
+}
+
+Backend::Allocation CudaBackend::allocate_bytes(std::size_t bytes) {
+  DeviceGuard guard(context_->device());
+  void* p = device_allocate(bytes, context_->stream());
+  std::shared_ptr<CudaContext> context = context_;
+  return {p, [context](void* q) {
+            const cudaError_t status = cudaSetDevice(context->device());
+            if (status == cudaSuccess) device_free(q, context->stream());
+          }};
+}
+
+void CudaBackend::copy_rows(void* dst, std::size_t dst_pitch, MemorySpace, const void* src, std::size_t src_pitch,
+                            MemorySpace, std::size_t row_bytes, std::size_t rows) {
+  DeviceGuard guard(context_->device());
+  LWNET_CUDA_CHECK(cudaMemcpy2DAsync(dst, dst_pitch, src, src_pitch, row_bytes, rows, cudaMemcpyDefault,
+                                     context_->stream()));
+  // Host buffers on either side may be reused as soon as this returns.
+  context_->synchronize();
+}
+
+void CudaBackend::squared_distances_impl(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<float> out) {
+  DeviceGuard guard(context_->device());
+  launch_gram(*context_, detail::squared_distance_constants(), Z, X, out);
+}
+
+void CudaBackend::gram_impl(MatrixView<const float> Z, MatrixView<const float> X, const GramParams& params,
+                            MatrixView<float> out) {
+  DeviceGuard guard(context_->device());
+  launch_gram(*context_, detail::make_kernel_constants(params), Z, X, out);
+}
+
+void CudaBackend::kernel_matmul_impl(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<const float> B,
+                                     const GramParams& params, MatrixView<float> out) {
+  DeviceGuard guard(context_->device());
+  launch_kernel_matmul(*context_, detail::make_kernel_constants(params), Z, X, B, out);
+}
+
+void CudaBackend::kernel_matmul_impl(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<const float> B,
+                                     const GramParams& params, MatrixView<double> out) {
+  DeviceGuard guard(context_->device());
+  launch_kernel_matmul(*context_, detail::make_kernel_constants(params), Z, X, B, out);
+}
+
+double CudaBackend::kernel_pair_sum_impl(MatrixView<const float> X, const GramParams& x_params,
+                                         MatrixView<const float> Y, const GramParams& y_params) {
+  DeviceGuard guard(context_->device());
+  return cuda::kernel_pair_sum(*context_, detail::make_kernel_constants(x_params), X, detail::make_kernel_constants(y_params), Y);
+}
+
+std::vector<double> CudaBackend::column_sums_impl(MatrixView<const float> A) {
+  DeviceGuard guard(context_->device());
+  return column_reduce(*context_, ColumnOp::sum, A, A);
+}
+
+std::vector<double> CudaBackend::column_sums_impl(MatrixView<const double> A) {
+  DeviceGuard guard(context_->device());
+  return column_reduce(*context_, ColumnOp::sum, A, A);
+}
+
+std::vector<double> CudaBackend::column_dots_impl(MatrixView<const float> A, MatrixView<const float> B) {
+  DeviceGuard guard(context_->device());
+  return column_reduce(*context_, ColumnOp::dot, A, B);
+}
+
+std::vector<double> CudaBackend::column_dots_impl(MatrixView<const double> A, MatrixView<const double> B) {
+  DeviceGuard guard(context_->device());
+  return column_reduce(*context_, ColumnOp::dot, A, B);
+}
+
+namespace {
+template <class T>
+std::int64_t total_nonfinite(const CudaContext& ctx, const MatrixView<const T>& A) {
+  double total = 0.0;
+  for (double v : column_reduce(ctx, ColumnOp::nonfinite, A, A)) total += v;
+  return static_cast<std::int64_t>(total);
+}
+}  // namespace
+
+std::int64_t CudaBackend::count_nonfinite_impl(MatrixView<const float> A) {
+  DeviceGuard guard(context_->device());
+  return total_nonfinite(*context_, A);
+}
+
+std::int64_t CudaBackend::count_nonfinite_impl(MatrixView<const double> A) {
+  DeviceGuard guard(context_->device());
+  return total_nonfinite(*context_, A);
+}
+
+double CudaBackend::median_pairwise_distance_impl(MatrixView<const float> X) {
+  DeviceGuard guard(context_->device());
+  return cuda::median_pairwise_distance(*context_, X);
+}
+
+void CudaBackend::gather_rows_impl(MatrixView<const float> X, const std::vector<std::int64_t>& indices,
+                                   MatrixView<float> out) {
+  DeviceGuard guard(context_->device());
+  cuda::gather_rows(*context_, X, indices, out);
+}
+
+void CudaBackend::random_fourier_features_impl(MatrixView<const float> X, MatrixView<const float> omega,
+                                               MatrixView<const float> phase, double sigma, MatrixView<float> out) {
+  DeviceGuard guard(context_->device());
+  cuda::random_fourier_features(*context_, X, omega, phase, sigma, out);
+}
+
+void CudaBackend::gemm_impl(Transpose trans_a, Transpose trans_b, float alpha, MatrixView<const float> A,
+                            MatrixView<const float> B, float beta, MatrixView<float> C) {
+  DeviceGuard guard(context_->device());
+  const bool ta = trans_a == Transpose::yes;
+  const std::int64_t k = ta ? A.rows() : A.cols();
+  row_major_sgemm(*context_, ta, trans_b == Transpose::yes, C.rows(), C.cols(), k, alpha, A.data(), A.ld(), B.data(),
+                  B.ld(), beta, C.data(), C.ld());
+}
+
+void CudaBackend::cholesky_impl(MatrixView<float> A) {
+  DeviceGuard guard(context_->device());
+  cuda::cholesky(*context_, A);
+}
+
+void CudaBackend::cholesky_solve_impl(MatrixView<const float> L, MatrixView<float> B) {
+  DeviceGuard guard(context_->device());
+  cuda::cholesky_solve(*context_, L, B);
+}
+
+void CudaBackend::symmetric_eigen_impl(MatrixView<const float> A, MatrixView<float> eigenvalues,
+                                       MatrixView<float> eigenvectors) {
+  DeviceGuard guard(context_->device());
+  cuda::symmetric_eigen(*context_, A, eigenvalues, eigenvectors);
+}
+
+}  // namespace lwnet::cuda

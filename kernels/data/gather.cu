@@ -1,0 +1,37 @@
+#include <algorithm>
+
+#include "common/check.cuh"
+#include "common/resources.cuh"
+#include "data/gather.cuh"
+
+namespace lwnet::cuda {
+
+namespace {
+
+// One block per output row (grid-stride), threads across the columns.
+__global__ void gather_rows_kernel(const float* X, std::int64_t ldx, const std::int64_t* indices, std::int64_t count,
+                                   std::int64_t cols, float* out, std::int64_t ldo) {
+  for (std::int64_t k = blockIdx.x; k < count; k += gridDim.x) {
+    const float* src = X + indices[k] * ldx;
+    float* dst = out + k * ldo;
+    for (std::int64_t j = threadIdx.x; j < cols; j += blockDim.x) dst[j] = src[j];
+  }
+}
+
+}  // namespace
+
+void gather_rows(const CudaContext& ctx, const MatrixView<const float>& X, const std::vector<std::int64_t>& indices,
+                 const MatrixView<float>& out) {
+  cudaStream_t stream = ctx.stream();
+  DeviceBuffer<std::int64_t> d_indices(indices.size(), stream);
+  // From pageable memory the copy has consumed `indices` when the call returns.
+  LWNET_CUDA_CHECK(cudaMemcpyAsync(d_indices.data(), indices.data(), indices.size() * sizeof(std::int64_t),
+                                   cudaMemcpyHostToDevice, stream));
+  constexpr int kThreads = 128;
+  const auto blocks = static_cast<unsigned>(std::min<std::int64_t>(out.rows(), 65535));
+  gather_rows_kernel<<<blocks, kThreads, 0, stream>>>(X.data(), X.ld(), d_indices.data(), out.rows(), X.cols(),
+                                                      out.data(), out.ld());
+  LWNET_CUDA_CHECK_LAUNCH("gather_rows_kernel", stream);
+}
+
+}  // namespace lwnet::cuda

@@ -1,0 +1,36 @@
+// Launchers for the Gram-family kernels (materialised tiles, the fused K.B product, pair sums).
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "common/cuda_context.cuh"
+#include "common/resources.cuh"
+#include "gram/tile.cuh"
+#include "lwnet/detail/kernel_constants.hpp"
+#include "lwnet/matrix.hpp"
+
+namespace lwnet::cuda {
+
+// Squared row norms of X, accumulated in float64 and stored as float32 (one warp per row).
+DeviceBuffer<float> row_sq_norms(const MatrixView<const float>& X, cudaStream_t stream);
+
+// A tile operand for X: its norms when the kernel needs them (`norms` keeps them alive).
+tile::Operand make_operand(const detail::KernelConstants& kc, const MatrixView<const float>& X,
+                           DeviceBuffer<float>& norms, cudaStream_t stream);
+
+// out (m x n) = tile op of every (Z row, X row) pair: a kernel matrix or squared distances.
+void launch_gram(const CudaContext& ctx, const detail::KernelConstants& kc, const MatrixView<const float>& Z,
+                 const MatrixView<const float>& X, const MatrixView<float>& out);
+
+// out (m x c) = K(Z, X) B, K never stored.
+template <class Out>
+void launch_kernel_matmul(const CudaContext& ctx, const detail::KernelConstants& kc,
+                          const MatrixView<const float>& Z, const MatrixView<const float>& X,
+                          const MatrixView<const float>& B, const MatrixView<Out>& out);
+
+// sum_ij kx(x_i, x_j) ky(y_i, y_j); waits for the result.
+double kernel_pair_sum(const CudaContext& ctx, const detail::KernelConstants& kx,
+                       const MatrixView<const float>& X, const detail::KernelConstants& ky,
+                       const MatrixView<const float>& Y);
+
+}  // namespace lwnet::cuda

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Run HERE (a Debian machine with network) before a GPU run: gathers what the GPU machine lacks
+# into .gpu-bundle/ (git-ignored), to be carried with the device call:
+#   debs/  Debian packages of the build dependencies (unpacked there with dpkg -x)
+#   src/   GoogleTest sources, built from source there if the packaged library does not load
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bundle=.gpu-bundle
+rm -rf "$bundle"
+mkdir -p "$bundle/debs" "$bundle/src"
+packages=(
+  libopenblas0-openmp libopenblas-openmp-dev libgfortran5
+  libgtest-dev libbenchmark-dev libbenchmark1debian
+  libcli11-dev nlohmann-json3-dev
+)
+(cd "$bundle/debs" && apt-get download "${packages[@]}")
+cp -r /usr/src/googletest "$bundle/src/googletest"
+du -sh "$bundle"
+echo "gpu-bundle: ready; carry .gpu-bundle and run: bash scripts/gpu-run.sh"

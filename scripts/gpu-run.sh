@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Run ON THE GPU MACHINE (CUDA toolkit, CMake and Python, but none of lwnet's other build
+# dependencies and no network), with .gpu-bundle/ from scripts/gpu-bundle.sh carried along.
+# One command: unpack the bundle, build for sm_90, run the whole test suite (CUDA parity tests
+# included), then the benchmarks. Logs and JSON go to $OUT (or build/gpu-out).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-build/gpu-out}
+mkdir -p "$out"
+bundle=$PWD/.gpu-bundle
+root=$bundle/root
+build=build/gpu
+status=0
+
+{
+  echo "== machine"
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv || true
+  nvcc --version | tail -n 2
+  cmake --version | head -n 1
+  g++ --version | head -n 1
+  grep PRETTY_NAME /etc/os-release || true
+  ldd --version | head -n 1
+} 2>&1 | tee "$out/machine.txt"
+
+if [[ -d $bundle/debs ]]; then
+  rm -rf "$root" && mkdir -p "$root"
+  for deb in "$bundle"/debs/*.deb; do dpkg -x "$deb" "$root"; done
+  libdir=$root/usr/lib/x86_64-linux-gnu
+  export CMAKE_PREFIX_PATH="$root/usr:$libdir/cmake:$root/usr/share/cmake${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}"
+  export CMAKE_LIBRARY_PATH="$libdir/openblas-openmp:$libdir"
+  export LD_LIBRARY_PATH="$libdir/openblas-openmp:$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  gtest_src=(-DLWNET_GTEST_SOURCE_DIR="$bundle/src/googletest")
+else
+  echo "gpu-run: no .gpu-bundle/ (run scripts/gpu-bundle.sh here first); using the machine's own packages"
+  gtest_src=()
+fi
+
+configure() {
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
+    -DLWNET_ENABLE_CUDA=ON "${gtest_src[@]}" "$@"
+}
+echo "== configure and build"
+if ! configure >"$out/configure.txt" 2>&1; then
+  tail -n 40 "$out/configure.txt"
+  echo "gpu-run: configure failed" >&2
+  exit 1
+fi
+if ! cmake --build "$build" -j "$(nproc)" >"$out/build.txt" 2>&1; then
+  grep -E "error|FAILED" "$out/build.txt" | head -n 40
+  echo "gpu-run: build failed" >&2
+  exit 1
+fi
+
+echo "== tests"
+ctest --test-dir "$build" --output-on-failure -j 8 >"$out/ctest.txt" 2>&1 || status=1
+tail -n 25 "$out/ctest.txt"
+
+echo "== benchmarks"
+if [[ -x $build/bench/lwnet_bench ]]; then
+  "$build/bench/lwnet_bench" --benchmark_out="$out/bench.json" --benchmark_out_format=json \
+    --benchmark_min_time=0.2 >"$out/bench.txt" 2>&1 || status=1
+  tail -n 40 "$out/bench.txt"
+else
+  echo "gpu-run: no benchmark binary (Google Benchmark missing?)"
+fi
+
+echo "== main job"
+"$build/bin/lwnet" info 2>&1 | tee "$out/info.txt"
+"$build/bin/lwnet" hsic 2>&1 | tee "$out/main.txt"
+exit $status

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian/Ubuntu machine lacks to build and test lwnet: compilers, CMake,
+# Ninja, OpenBLAS (OpenMP build), GoogleTest, Google Benchmark, CLI11, nlohmann-json.
+# As root it runs apt-get; otherwise it prints the command to run. The CUDA toolkit is not a
+# Debian package: without nvcc lwnet builds its CPU backend only.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build
+  libopenblas-openmp-dev
+  libgtest-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all build dependencies are installed"
+else
+  echo "install-deps: missing ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: run as root:  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if command -v nvcc >/dev/null 2>&1 || [[ -x /usr/local/cuda/bin/nvcc ]]; then
+  echo "install-deps: CUDA compiler found: the CUDA backend will be built"
+else
+  echo "install-deps: no nvcc (CUDA toolkit): building the CPU backend only"
+fi
