@@ -8,6 +8,16 @@
 #include "lwnet/error.hpp"
 #include "lwnet/version.hpp"
 
+namespace {
+
+int exit_code(const std::exception& e) {
+  if (dynamic_cast<const lwnet::InvalidArgument*>(&e) || dynamic_cast<const lwnet::IoError*>(&e)) return 2;
+  if (dynamic_cast<const lwnet::Unavailable*>(&e)) return 3;
+  return 1;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"lwnet " + lwnet::version() +
                ": layer-wise neural networks (closed-form kernel-mean-embedding layers) on GPU and CPU"};
@@ -20,18 +30,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
-  } catch (const lwnet::InvalidArgument& e) {
-    std::cerr << "lwnet: error: " << e.what() << "\n";
-    return 2;
-  } catch (const lwnet::IoError& e) {
-    std::cerr << "lwnet: error: " << e.what() << "\n";
-    return 2;
-  } catch (const lwnet::Unavailable& e) {
-    std::cerr << "lwnet: error: " << e.what() << "\n";
-    return 3;
   } catch (const std::exception& e) {
     std::cerr << "lwnet: error: " << e.what() << "\n";
-    return 1;
+    return exit_code(e);
   }
   return 0;
 }

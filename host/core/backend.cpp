@@ -142,13 +142,16 @@ void Backend::gram(MatrixView<const float> Z, MatrixView<const float> X, const G
                          to_string(params) + " (scale the data or the kernel)");
 }
 
-namespace {
-
 template <class Out>
-void check_kernel_matmul(const char* op, const MatrixView<const float>& Z,
-                         const MatrixView<const float>& X, const MatrixView<const float>& B,
-                         const MatrixView<Out>& out, std::int64_t bad_z, std::int64_t bad_x,
-                         std::int64_t bad_b) {
+void Backend::checked_kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
+                                    MatrixView<const float> B, const GramParams& params,
+                                    MatrixView<Out> out) {
+  const char* op = "kernel_matmul";
+  validate(params, op);
+  check_operand(*this, op, "Z", Z);
+  check_operand(*this, op, "X", X);
+  check_operand(*this, op, "B", B);
+  check_operand(*this, op, "out", out);
   if (Z.cols() != X.cols())
     fail(op, "Z and X differ in columns", {named("Z", Z), named("X", X), named("B", B), named("out", out)});
   if (B.rows() != X.rows())
@@ -158,47 +161,26 @@ void check_kernel_matmul(const char* op, const MatrixView<const float>& Z,
   check_no_overlap(op, "out", out, "Z", Z);
   check_no_overlap(op, "out", out, "X", X);
   check_no_overlap(op, "out", out, "B", B);
-  check_finite(op, "Z", Z, bad_z);
-  check_finite(op, "X", X, bad_x);
-  check_finite(op, "B", B, bad_b);
+  check_finite(op, "Z", Z, count_nonfinite_impl(Z));
+  check_finite(op, "X", X, count_nonfinite_impl(X));
+  check_finite(op, "B", B, count_nonfinite_impl(B));
+  kernel_matmul_impl(Z, X, B, params, out);
+  const auto bad = count_nonfinite_impl(MatrixView<const Out>(out));
+  if (bad != 0)
+    throw NumericalError(std::string(op) + ": " + std::to_string(bad) + " output values are not finite for " +
+                         to_string(params) + " (kernel values overflow float32; scale the data, B or the kernel)");
 }
-
-}  // namespace
 
 void Backend::kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
                             MatrixView<const float> B, const GramParams& params,
                             MatrixView<float> out) {
-  const char* op = "kernel_matmul";
-  validate(params, op);
-  check_operand(*this, op, "Z", Z);
-  check_operand(*this, op, "X", X);
-  check_operand(*this, op, "B", B);
-  check_operand(*this, op, "out", out);
-  check_kernel_matmul(op, Z, X, B, out, count_nonfinite_impl(Z),
-                      count_nonfinite_impl(X), count_nonfinite_impl(B));
-  kernel_matmul_impl(Z, X, B, params, out);
-  const auto bad = count_nonfinite_impl(MatrixView<const float>(out));
-  if (bad != 0)
-    throw NumericalError(std::string(op) + ": " + std::to_string(bad) + " output values overflow float32 for " +
-                         to_string(params) + " (scale the data, B or the kernel)");
+  checked_kernel_matmul(Z, X, B, params, out);
 }
 
 void Backend::kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
                             MatrixView<const float> B, const GramParams& params,
                             MatrixView<double> out) {
-  const char* op = "kernel_matmul";
-  validate(params, op);
-  check_operand(*this, op, "Z", Z);
-  check_operand(*this, op, "X", X);
-  check_operand(*this, op, "B", B);
-  check_operand(*this, op, "out", out);
-  check_kernel_matmul(op, Z, X, B, out, count_nonfinite_impl(Z),
-                      count_nonfinite_impl(X), count_nonfinite_impl(B));
-  kernel_matmul_impl(Z, X, B, params, out);
-  const auto bad = count_nonfinite_impl(MatrixView<const double>(out));
-  if (bad != 0)
-    throw NumericalError(std::string(op) + ": " + std::to_string(bad) + " output values are not finite for " +
-                         to_string(params) + " (kernel values overflow float32; scale the data or the kernel)");
+  checked_kernel_matmul(Z, X, B, params, out);
 }
 
 double Backend::kernel_pair_sum(MatrixView<const float> X, const GramParams& x_params,

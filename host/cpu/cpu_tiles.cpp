@@ -40,7 +40,29 @@ void transpose_block(const MatrixView<const float>& X, std::int64_t x0, std::int
   }
 }
 
-// k = Z_blk X_blk^T (tm x tn).
+// k[a][b] = sum_f term(z_af, x_bf) over the features, through X's block transposed so the inner
+// loop runs over contiguous memory.
+template <class Term>
+void feature_sum_tile(const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm,
+                      const MatrixView<const float>& X, std::int64_t x0, std::int64_t tn, float* k,
+                      std::int64_t ldk, TileScratch& scratch, Term term) {
+  const std::int64_t d = Z.cols();
+  transpose_block(X, x0, tn, scratch.x_transposed);
+  const float* xt = scratch.x_transposed.data();
+  for (std::int64_t a = 0; a < tm; ++a) {
+    const float* z = Z.data() + (z0 + a) * Z.ld();
+    float* row = k + a * ldk;
+    std::fill(row, row + tn, 0.0f);
+    for (std::int64_t f = 0; f < d; ++f) {
+      const float zf = z[f];
+      const float* xf = xt + f * tn;
+#pragma omp simd
+      for (std::int64_t b = 0; b < tn; ++b) row[b] += term(zf, xf[b]);
+    }
+  }
+}
+
+// k = Z_blk X_blk^T (tm x tn): the transposed loop for few features, BLAS sgemm otherwise.
 void dot_tile(const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm,
               const MatrixView<const float>& X, std::int64_t x0, std::int64_t tn, float* k,
               std::int64_t ldk, TileScratch& scratch) {
@@ -50,39 +72,14 @@ void dot_tile(const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm
                     X.data() + x0 * X.ld(), X.ld(), 0.0f, k, ldk);
     return;
   }
-  transpose_block(X, x0, tn, scratch.x_transposed);
-  const float* xt = scratch.x_transposed.data();
-  for (std::int64_t a = 0; a < tm; ++a) {
-    const float* z = Z.data() + (z0 + a) * Z.ld();
-    float* row = k + a * ldk;
-    std::fill(row, row + tn, 0.0f);
-    for (std::int64_t f = 0; f < d; ++f) {
-      const float zf = z[f];
-      const float* xf = xt + f * tn;
-#pragma omp simd
-      for (std::int64_t b = 0; b < tn; ++b) row[b] += zf * xf[b];
-    }
-  }
+  feature_sum_tile(Z, z0, tm, X, x0, tn, k, ldk, scratch, [](float z, float x) { return z * x; });
 }
 
 // k = sum_f |z_f - x_f| (tm x tn).
 void l1_tile(const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm,
              const MatrixView<const float>& X, std::int64_t x0, std::int64_t tn, float* k,
              std::int64_t ldk, TileScratch& scratch) {
-  const std::int64_t d = Z.cols();
-  transpose_block(X, x0, tn, scratch.x_transposed);
-  const float* xt = scratch.x_transposed.data();
-  for (std::int64_t a = 0; a < tm; ++a) {
-    const float* z = Z.data() + (z0 + a) * Z.ld();
-    float* row = k + a * ldk;
-    std::fill(row, row + tn, 0.0f);
-    for (std::int64_t f = 0; f < d; ++f) {
-      const float zf = z[f];
-      const float* xf = xt + f * tn;
-#pragma omp simd
-      for (std::int64_t b = 0; b < tn; ++b) row[b] += std::fabs(zf - xf[b]);
-    }
-  }
+  feature_sum_tile(Z, z0, tm, X, x0, tn, k, ldk, scratch, [](float z, float x) { return std::fabs(z - x); });
 }
 
 // row[b] <- base^degree with base = gamma row[b] + coef0, by repeated squaring over the row.

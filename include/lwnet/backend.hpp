@@ -164,6 +164,10 @@ class Backend {
                                     MatrixView<float> eigenvectors) = 0;
 
  private:
+  // The shared front end of both kernel_matmul overloads.
+  template <class Out>
+  void checked_kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
+                             MatrixView<const float> B, const GramParams& params, MatrixView<Out> out);
   struct CopyRegion {
     const void* data;
     std::int64_t ld, rows, cols;
