@@ -13,10 +13,7 @@
 
 namespace lwnet::cuda {
 
-CudaBackend::CudaBackend(int device) {
-  DeviceGuard guard(device);
-  context_ = std::make_shared<CudaContext>(device);
-}
+CudaBackend::CudaBackend(int device) : context_(CudaContext::shared(device)) {}
 
 std::string CudaBackend::description() const {
   const cudaDeviceProp& p = context_->properties();
@@ -53,18 +50,28 @@ Backend::Allocation CudaBackend::allocate_bytes(std::size_t bytes) {
   void* p = device_allocate(bytes, context_->stream());
   std::shared_ptr<CudaContext> context = context_;
   return {p, [context](void* q) {
-            const cudaError_t status = cudaSetDevice(context->device());
-            if (status == cudaSuccess) device_free(q, context->stream());
+            const NoThrowDeviceGuard device_guard(context->device());
+            if (device_guard.ok()) device_free(q, context->stream());
           }};
 }
 
-void CudaBackend::copy_rows(void* dst, std::size_t dst_pitch, MemorySpace, const void* src, std::size_t src_pitch,
-                            MemorySpace, std::size_t row_bytes, std::size_t rows) {
+void CudaBackend::copy_rows(void* dst, std::size_t dst_pitch, MemorySpace dst_space, const void* src,
+                            std::size_t src_pitch, MemorySpace src_space, std::size_t row_bytes, std::size_t rows) {
   DeviceGuard guard(context_->device());
-  LWNET_CUDA_CHECK(cudaMemcpy2DAsync(dst, dst_pitch, src, src_pitch, row_bytes, rows, cudaMemcpyDefault,
-                                     context_->stream()));
-  // Host buffers on either side may be reused as soon as this returns.
-  context_->synchronize();
+  cudaStream_t stream = context_->stream();
+  const auto max_pitch = static_cast<std::size_t>(context_->properties().memPitch);
+  if (rows == 1 || (dst_pitch == row_bytes && src_pitch == row_bytes)) {
+    LWNET_CUDA_CHECK(cudaMemcpyAsync(dst, src, rows * row_bytes, cudaMemcpyDefault, stream));
+  } else if (dst_pitch <= max_pitch && src_pitch <= max_pitch) {
+    LWNET_CUDA_CHECK(cudaMemcpy2DAsync(dst, dst_pitch, src, src_pitch, row_bytes, rows, cudaMemcpyDefault, stream));
+  } else {  // pitches beyond the 2-D copy engine's limit: row by row
+    for (std::size_t r = 0; r < rows; ++r)
+      LWNET_CUDA_CHECK(cudaMemcpyAsync(static_cast<char*>(dst) + r * dst_pitch,
+                                       static_cast<const char*>(src) + r * src_pitch, row_bytes,
+                                       cudaMemcpyDefault, stream));
+  }
+  // A host buffer on either side may be reused as soon as this returns.
+  if (dst_space == MemorySpace::host || src_space == MemorySpace::host) context_->synchronize();
 }
 
 void CudaBackend::squared_distances_impl(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<float> out) {

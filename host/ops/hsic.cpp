@@ -38,6 +38,14 @@ struct KernelSums {
   bool exact = false;          // values known exactly (the labels' kernel), not float32-rounded
 };
 
+// Normalising needs the squared kernel (twice a polynomial's degree, sigma / sqrt 2, ...): reject
+// parameters whose square is out of range before any work is done.
+void validate_squared(const GramParams& params, HsicNormalization normalization, const char* op) {
+  if (normalization == HsicNormalization::none) return;
+  validate(squared_kernel(params), std::string(op) + " (normalising uses the squared kernel " +
+                                       to_string(squared_kernel(params)) + ")");
+}
+
 double sum_of_squared_kernel(Backend& backend, MatrixView<const float> X, const GramParams& params,
                              MatrixView<const float> ones) {
   Matrix<double> out = backend.allocate<double>(X.rows(), 1);
@@ -83,6 +91,7 @@ HsicResult hsic_labels(Backend& backend, MatrixView<const float> X, const Labels
                        const GramParams& params, HsicNormalization normalization) {
   const char* op = "hsic_labels";
   validate(params, op);
+  validate_squared(params, normalization, op);
   detail::check_nonempty(op, "X", X);
   labels.validate(X.rows(), op);
   const std::int64_t n = X.rows();
@@ -146,6 +155,8 @@ HsicResult hsic(Backend& backend, MatrixView<const float> X, const GramParams& x
   const char* op = "hsic";
   validate(x_params, op);
   validate(y_params, op);
+  validate_squared(x_params, normalization, op);
+  validate_squared(y_params, normalization, op);
   detail::check_nonempty(op, "X", X);
   detail::check_nonempty(op, "Y", Y);
   if (X.rows() != Y.rows())

@@ -21,9 +21,9 @@ void* device_allocate(std::size_t bytes, cudaStream_t stream) {
     cudaGetLastError();  // clear the (non-sticky) error
     std::size_t free_bytes = 0;
     std::size_t total_bytes = 0;
-    cudaMemGetInfo(&free_bytes, &total_bytes);
+    checks::ignore_error(cudaMemGetInfo(&free_bytes, &total_bytes));
     int device = -1;
-    cudaGetDevice(&device);
+    checks::ignore_error(cudaGetDevice(&device));
     throw CudaError("out of GPU memory on cuda:" + std::to_string(device) + ": asked for " + mib(bytes) +
                     " with " + mib(free_bytes) + " free of " + mib(total_bytes) +
                     "; reduce the problem size or run on the CPU (--device cpu)");
@@ -33,7 +33,7 @@ void* device_allocate(std::size_t bytes, cudaStream_t stream) {
 }
 
 void device_free(void* ptr, cudaStream_t stream) noexcept {
-  if (ptr != nullptr) static_cast<void>(cudaFreeAsync(ptr, stream));
+  if (ptr != nullptr) checks::ignore_error(cudaFreeAsync(ptr, stream));
 }
 
 void* pinned_allocate(std::size_t bytes) {
@@ -43,7 +43,7 @@ void* pinned_allocate(std::size_t bytes) {
 }
 
 void pinned_free(void* ptr) noexcept {
-  if (ptr != nullptr) static_cast<void>(cudaFreeHost(ptr));
+  if (ptr != nullptr) checks::ignore_error(cudaFreeHost(ptr));
 }
 
 }  // namespace lwnet::cuda

@@ -24,6 +24,7 @@ bool sync_after_launch() {
 }  // namespace
 
 void throw_cuda_error(cudaError_t status, const char* expr, const char* file, int line) {
+  static_cast<void>(cudaGetLastError());  // the error is reported here, not at the next launch
   throw CudaError(std::string("CUDA error ") + cudaGetErrorName(status) + " (" +
                   cudaGetErrorString(status) + ") in " + where(expr, file, line));
 }

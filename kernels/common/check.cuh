@@ -16,6 +16,12 @@ namespace lwnet::cuda::checks {
 void check_launch(const char* kernel, cudaStream_t stream, const char* file, int line);
 const char* cusolver_status_name(cusolverStatus_t status);
 
+// For cleanup paths that cannot throw: drops a failed status and clears the runtime's
+// last-error state, so the failure is not blamed on the next kernel launch.
+inline void ignore_error(cudaError_t status) noexcept {
+  if (status != cudaSuccess) static_cast<void>(cudaGetLastError());
+}
+
 }  // namespace lwnet::cuda::checks
 
 #define LWNET_CUDA_CHECK(expr)                                                         \

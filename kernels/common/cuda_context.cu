@@ -1,4 +1,6 @@
 #include <cstdint>
+#include <map>
+#include <mutex>
 
 #include "common/cuda_context.cuh"
 
@@ -21,6 +23,19 @@ Stream make_stream_on(int device) {
 }
 
 }  // namespace
+
+std::shared_ptr<CudaContext> CudaContext::shared(int device) {
+  // A registry rather than a global context: contexts die with their last user.
+  static std::mutex mutex;
+  static std::map<int, std::weak_ptr<CudaContext>> contexts;
+  const std::lock_guard<std::mutex> lock(mutex);
+  std::shared_ptr<CudaContext> context = contexts[device].lock();
+  if (!context) {
+    context = std::make_shared<CudaContext>(device);
+    contexts[device] = context;
+  }
+  return context;
+}
 
 CudaContext::CudaContext(int device) : device_(device), stream_(make_stream_on(device)) {
   DeviceGuard guard(device);

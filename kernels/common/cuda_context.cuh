@@ -5,12 +5,19 @@
 
 #include <cuda_runtime.h>
 
+#include <memory>
+
 #include "common/resources.cuh"
 
 namespace lwnet::cuda {
 
 class CudaContext {
  public:
+  // The process-wide context of `device`, created on first use and shared by every backend on
+  // that device: one stream per device orders all their work, so a matrix one backend wrote
+  // can be read (and freed) by another without a race.
+  static std::shared_ptr<CudaContext> shared(int device);
+
   explicit CudaContext(int device);
   CudaContext(const CudaContext&) = delete;
   CudaContext& operator=(const CudaContext&) = delete;

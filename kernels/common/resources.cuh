@@ -116,10 +116,10 @@ class UniqueHandle {
 };
 
 struct StreamTraits {
-  static void destroy(cudaStream_t s) noexcept { static_cast<void>(cudaStreamDestroy(s)); }
+  static void destroy(cudaStream_t s) noexcept { checks::ignore_error(cudaStreamDestroy(s)); }
 };
 struct EventTraits {
-  static void destroy(cudaEvent_t e) noexcept { static_cast<void>(cudaEventDestroy(e)); }
+  static void destroy(cudaEvent_t e) noexcept { checks::ignore_error(cudaEventDestroy(e)); }
 };
 struct CublasTraits {
   static void destroy(cublasHandle_t h) noexcept { static_cast<void>(cublasDestroy(h)); }
@@ -202,10 +202,33 @@ class DeviceGuard {
   }
   DeviceGuard(const DeviceGuard&) = delete;
   DeviceGuard& operator=(const DeviceGuard&) = delete;
-  ~DeviceGuard() { static_cast<void>(cudaSetDevice(previous_)); }
+  ~DeviceGuard() { checks::ignore_error(cudaSetDevice(previous_)); }
 
  private:
   int previous_ = 0;
+};
+
+// DeviceGuard for deleters and destructors: never throws; ok() says whether `device` is current.
+class NoThrowDeviceGuard {
+ public:
+  explicit NoThrowDeviceGuard(int device) noexcept {
+    const cudaError_t got = cudaGetDevice(&previous_);
+    checks::ignore_error(got);
+    if (got != cudaSuccess) previous_ = -1;
+    const cudaError_t set = previous_ == device ? cudaSuccess : cudaSetDevice(device);
+    checks::ignore_error(set);
+    ok_ = set == cudaSuccess;
+  }
+  NoThrowDeviceGuard(const NoThrowDeviceGuard&) = delete;
+  NoThrowDeviceGuard& operator=(const NoThrowDeviceGuard&) = delete;
+  ~NoThrowDeviceGuard() {
+    if (previous_ >= 0) checks::ignore_error(cudaSetDevice(previous_));
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  int previous_ = -1;
+  bool ok_ = false;
 };
 
 }  // namespace lwnet::cuda

@@ -24,7 +24,8 @@ void gather_rows(const CudaContext& ctx, const MatrixView<const float>& X, const
                  const MatrixView<float>& out) {
   cudaStream_t stream = ctx.stream();
   DeviceBuffer<std::int64_t> d_indices(indices.size(), stream);
-  // From pageable memory the copy has consumed `indices` when the call returns.
+  // From pageable memory, cudaMemcpyAsync stages `indices` before it returns (CUDA runtime API,
+  // "API synchronization behavior"), so the vector may go away afterwards.
   LWNET_CUDA_CHECK(cudaMemcpyAsync(d_indices.data(), indices.data(), indices.size() * sizeof(std::int64_t),
                                    cudaMemcpyHostToDevice, stream));
   constexpr int kThreads = 128;
