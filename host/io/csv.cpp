@@ -90,11 +90,12 @@ CsvTable parse_csv(std::string_view text, const std::string& source) {
     const auto cells = split_cells(line);
     if (first) {
       first = false;
+      // A header has a non-empty, non-numeric cell; an empty cell alone is a data error below.
       float probe = 0.0f;
-      bool numeric = true;
-      for (auto cell : cells) numeric = numeric && parse_float(cell, probe);
+      bool header = false;
+      for (auto cell : cells) header = header || (!cell.empty() && !parse_float(cell, probe));
       cols = cells.size();
-      if (!numeric) {
+      if (header) {
         for (auto cell : cells) table.header.emplace_back(cell);
         return;
       }

@@ -16,8 +16,8 @@ struct CsvTable {
   std::vector<std::string> header;  // column names when the first row is a header, else empty
 };
 
-// Comma-separated numbers, one sample per line. A first line with a non-numeric cell is taken as
-// a header. Blank lines are skipped; CRLF line ends and spaces around cells are accepted.
+// Comma-separated numbers, one sample per line. A first line with a non-empty, non-numeric cell is
+// taken as a header. Blank lines are skipped; CRLF line ends and spaces around cells are accepted.
 // Every data row must have the same number of cells, each a finite number.
 CsvTable read_csv(const std::string& path);
 // The same for text already in memory; `source` names it in errors.

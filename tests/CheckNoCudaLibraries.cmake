@@ -1,0 +1,16 @@
+# Fails when BINARY depends on a CUDA library (cudart, cuBLAS, cuSOLVER, ...), per ldd.
+# Usage: cmake -DBINARY=<path> -P CheckNoCudaLibraries.cmake
+find_program(LDD ldd)
+if(NOT LDD)
+  message(STATUS "ldd not found; nothing checked")
+  return()
+endif()
+execute_process(COMMAND ${LDD} ${BINARY} OUTPUT_VARIABLE deps RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ldd ${BINARY} failed (${rc})")
+endif()
+string(REGEX MATCHALL "lib(cudart|cublas|cublasLt|cusolver|cusparse|cufft|curand|nvrtc|cuda)[.][^ \t\n]*" found "${deps}")
+if(found)
+  message(FATAL_ERROR "${BINARY} links CUDA libraries: ${found}")
+endif()
+message(STATUS "${BINARY}: no CUDA libraries")
