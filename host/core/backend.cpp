@@ -103,20 +103,29 @@ void check_result_finite(const char* op, double value, const GramParams& params)
 
 // ---- kernel primitives ------------------------------------------------------------------------
 
-void Backend::squared_distances(MatrixView<const float> Z, MatrixView<const float> X,
-                                MatrixView<float> out) {
-  const char* op = "squared_distances";
-  check_operand(*this, op, "Z", Z);
-  check_operand(*this, op, "X", X);
-  check_operand(*this, op, "out", out);
+namespace {
+
+// The shared checks of the materialised pairwise primitives: out (m x n) from Z (m x d), X (n x d).
+void check_pairwise(Backend& backend, const char* op, const MatrixView<const float>& Z,
+                    const MatrixView<const float>& X, const MatrixView<float>& out) {
+  check_operand(backend, op, "Z", Z);
+  check_operand(backend, op, "X", X);
+  check_operand(backend, op, "out", out);
   if (Z.cols() != X.cols())
     fail(op, "Z and X differ in columns", {named("Z", Z), named("X", X)});
   if (out.rows() != Z.rows() || out.cols() != X.rows())
     fail(op, "out must be Z.rows x X.rows", {named("Z", Z), named("X", X), named("out", out)});
   check_no_overlap(op, "out", out, "Z", Z);
   check_no_overlap(op, "out", out, "X", X);
-  check_finite(op, "Z", Z, count_nonfinite_impl(Z));
-  check_finite(op, "X", X, count_nonfinite_impl(X));
+  check_finite(op, "Z", Z, backend.count_nonfinite(Z));
+  check_finite(op, "X", X, backend.count_nonfinite(X));
+}
+
+}  // namespace
+
+void Backend::squared_distances(MatrixView<const float> Z, MatrixView<const float> X,
+                                MatrixView<float> out) {
+  check_pairwise(*this, "squared_distances", Z, X, out);
   squared_distances_impl(Z, X, out);
 }
 
@@ -124,17 +133,7 @@ void Backend::gram(MatrixView<const float> Z, MatrixView<const float> X, const G
                    MatrixView<float> out) {
   const char* op = "gram";
   validate(params, op);
-  check_operand(*this, op, "Z", Z);
-  check_operand(*this, op, "X", X);
-  check_operand(*this, op, "out", out);
-  if (Z.cols() != X.cols())
-    fail(op, "Z and X differ in columns", {named("Z", Z), named("X", X)});
-  if (out.rows() != Z.rows() || out.cols() != X.rows())
-    fail(op, "out must be Z.rows x X.rows", {named("Z", Z), named("X", X), named("out", out)});
-  check_no_overlap(op, "out", out, "Z", Z);
-  check_no_overlap(op, "out", out, "X", X);
-  check_finite(op, "Z", Z, count_nonfinite_impl(Z));
-  check_finite(op, "X", X, count_nonfinite_impl(X));
+  check_pairwise(*this, op, Z, X, out);
   gram_impl(Z, X, params, out);
   const auto bad = count_nonfinite_impl(MatrixView<const float>(out));
   if (bad != 0)

@@ -166,6 +166,30 @@ inline Matrix<float> indicator_gram(const Labels& labels) {
   return k;
 }
 
+// A = M M^T + n I with M uniform on [-1, 1]: symmetric positive definite, condition ~ a few.
+inline Matrix<float> spd_matrix(TestRandom& rng, std::int64_t n) {
+  const Matrix<float> M = rng.uniform_matrix(n, n);
+  Matrix<float> A = Matrix<float>::host(n, n);
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t j = 0; j <= i; ++j) {
+      double s = i == j ? static_cast<double>(n) : 0.0;
+      for (std::int64_t k = 0; k < n; ++k) s += static_cast<double>(M(i, k)) * M(j, k);
+      A(i, j) = A(j, i) = static_cast<float>(s);
+    }
+  return A;
+}
+
+// max_j sum_i |B_ij|: scales the error bound of K B.
+inline double max_abs_column_sum(MatrixView<const float> B) {
+  double best = 0.0;
+  for (std::int64_t j = 0; j < B.cols(); ++j) {
+    double s = 0.0;
+    for (std::int64_t i = 0; i < B.rows(); ++i) s += std::fabs(B(i, j));
+    best = std::max(best, s);
+  }
+  return best;
+}
+
 }  // namespace lwnet::test
 
 // Declares `TestRandom name` seeded for this test, prints the seed on failure and records it.

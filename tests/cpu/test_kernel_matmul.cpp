@@ -25,15 +25,6 @@ const Shape kMatmulShapes[] = {{1, 1, 1, 1},      {3, 7, 3, 2},     {7, 33, 5, 1
                                {65, 300, 32, 70}, {70, 257, 33, 3}, {100, 520, 40, 10}, {1, 1100, 3, 5},
                                {1031, 1100, 3, 2}};
 
-double max_abs_column_sum(MatrixView<const float> B) {
-  double best = 0.0;
-  for (std::int64_t j = 0; j < B.cols(); ++j) {
-    double s = 0.0;
-    for (std::int64_t i = 0; i < B.rows(); ++i) s += std::fabs(B(i, j));
-    best = std::max(best, s);
-  }
-  return best;
-}
 
 class CpuKernelMatmul : public ::testing::TestWithParam<std::tuple<Shape, KernelKind>> {};
 

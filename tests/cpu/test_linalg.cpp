@@ -66,18 +66,6 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Bool(), ::testing::Bool(), ::testing::Values(0.0f, 0.5f)),
     GemmName());
 
-// A = M M^T + n I with M uniform on [-1, 1]: symmetric positive definite, condition ~ a few.
-Matrix<float> spd_matrix(TestRandom& rng, std::int64_t n) {
-  const Matrix<float> M = rng.uniform_matrix(n, n);
-  Matrix<float> A = Matrix<float>::host(n, n);
-  for (std::int64_t i = 0; i < n; ++i)
-    for (std::int64_t j = 0; j <= i; ++j) {
-      double s = i == j ? static_cast<double>(n) : 0.0;
-      for (std::int64_t k = 0; k < n; ++k) s += static_cast<double>(M(i, k)) * M(j, k);
-      A(i, j) = A(j, i) = static_cast<float>(s);
-    }
-  return A;
-}
 
 class CpuLinalg : public ::testing::TestWithParam<std::int64_t> {};  // n
 

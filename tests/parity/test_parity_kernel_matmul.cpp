@@ -23,15 +23,6 @@ const Shape kParityMatmulShapes[] = {{1, 1, 1, 1},       {1, 1000, 3, 2},     {3
                                      {257, 1100, 1, 2},  {1, 1050, 784, 70},  {130, 200, 16, 1},
                                      {2100, 260, 40, 5}};
 
-double max_abs_column_sum(MatrixView<const float> B) {
-  double best = 0.0;
-  for (std::int64_t j = 0; j < B.cols(); ++j) {
-    double s = 0.0;
-    for (std::int64_t i = 0; i < B.rows(); ++i) s += std::fabs(B(i, j));
-    best = std::max(best, s);
-  }
-  return best;
-}
 
 class CudaKernelMatmulParity : public CudaParityTest {};
 

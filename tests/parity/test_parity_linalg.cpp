@@ -48,17 +48,6 @@ TEST_P(CudaLinalgParity, GemmAllTransposes) {
         }
 }
 
-Matrix<float> spd_matrix(TestRandom& rng, std::int64_t n) {
-  const Matrix<float> M = rng.uniform_matrix(n, n);
-  Matrix<float> A = Matrix<float>::host(n, n);
-  for (std::int64_t i = 0; i < n; ++i)
-    for (std::int64_t j = 0; j <= i; ++j) {
-      double s = i == j ? static_cast<double>(n) : 0.0;
-      for (std::int64_t k = 0; k < n; ++k) s += static_cast<double>(M(i, k)) * M(j, k);
-      A(i, j) = A(j, i) = static_cast<float>(s);
-    }
-  return A;
-}
 
 TEST_P(CudaLinalgParity, CholeskyAndSolve) {
   LWNET_SEEDED_RANDOM(rng);
