@@ -25,9 +25,10 @@ if(LWNET_ENABLE_CUDA)
   find_package(CCCL CONFIG REQUIRED HINTS "${CUDAToolkit_LIBRARY_DIR}/cmake")
 endif()
 
+find_package(nlohmann_json 3 CONFIG REQUIRED)  # model files' JSON header
+find_package(ZLIB REQUIRED)                     # gzip-compressed data (IDX .gz)
 if(LWNET_BUILD_CLI)
   find_package(CLI11 CONFIG REQUIRED)
-  find_package(nlohmann_json 3 CONFIG REQUIRED)
 endif()
 
 if(LWNET_BUILD_TESTS)

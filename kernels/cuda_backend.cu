@@ -7,6 +7,7 @@
 #include "common/check.cuh"
 #include "data/gather.cuh"
 #include "gram/gram.cuh"
+#include "knn/knn.cuh"
 #include "linalg/linalg.cuh"
 #include "reduce/reduce.cuh"
 #include "rff/rff.cuh"
@@ -101,6 +102,12 @@ double CudaBackend::kernel_pair_sum_impl(MatrixView<const float> X, const GramPa
                                          MatrixView<const float> Y, const GramParams& y_params) {
   DeviceGuard guard(context_->device());
   return cuda::kernel_pair_sum(*context_, detail::make_kernel_constants(x_params), X, detail::make_kernel_constants(y_params), Y);
+}
+
+void CudaBackend::knn_impl(MatrixView<const float> queries, MatrixView<const float> reference, int k,
+                           MatrixView<std::int64_t> indices, MatrixView<float> sq_distances) {
+  DeviceGuard guard(context_->device());
+  cuda::knn(*context_, queries, reference, k, indices, sq_distances);
 }
 
 std::vector<double> CudaBackend::column_sums_impl(MatrixView<const float> A) {

@@ -11,7 +11,7 @@ mkdir -p "$bundle/debs" "$bundle/src"
 packages=(
   libopenblas0-openmp libopenblas-openmp-dev libgfortran5
   libgtest-dev libbenchmark-dev libbenchmark1debian
-  libcli11-dev nlohmann-json3-dev
+  libcli11-dev nlohmann-json3-dev zlib1g-dev zlib1g
 )
 (cd "$bundle/debs" && apt-get download "${packages[@]}")
 cp -r /usr/src/googletest "$bundle/src/googletest"

@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build
   libopenblas-openmp-dev
   libgtest-dev libbenchmark-dev
-  libcli11-dev nlohmann-json3-dev
+  libcli11-dev nlohmann-json3-dev zlib1g-dev
 )
 
 missing=()

@@ -6,7 +6,11 @@
 
 namespace lwnet::cli {
 
-void add_info_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_cv_command(CLI::App& app);
 void add_hsic_command(CLI::App& app);
+void add_info_command(CLI::App& app);
 
 }  // namespace lwnet::cli

@@ -23,8 +23,12 @@ int main(int argc, char** argv) {
                ": layer-wise neural networks (closed-form kernel-mean-embedding layers) on GPU and CPU"};
   app.set_version_flag("--version", lwnet::version());
   app.require_subcommand(1);
-  lwnet::cli::add_info_command(app);
+  lwnet::cli::add_train_command(app);
+  lwnet::cli::add_predict_command(app);
+  lwnet::cli::add_eval_command(app);
+  lwnet::cli::add_cv_command(app);
   lwnet::cli::add_hsic_command(app);
+  lwnet::cli::add_info_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -198,6 +198,34 @@ double Backend::kernel_pair_sum(MatrixView<const float> X, const GramParams& x_p
   return sum;
 }
 
+// ---- nearest neighbours ---------------------------------------------------------------------------
+
+void Backend::knn(MatrixView<const float> queries, MatrixView<const float> reference, int k,
+                  MatrixView<std::int64_t> indices, MatrixView<float> sq_distances) {
+  const char* op = "knn";
+  check_operand(*this, op, "queries", queries);
+  check_operand(*this, op, "reference", reference);
+  check_operand(*this, op, "indices", indices);
+  check_operand(*this, op, "sq_distances", sq_distances);
+  if (queries.cols() != reference.cols())
+    fail(op, "queries and reference differ in columns", {named("queries", queries), named("reference", reference)});
+  if (k < 1 || k > kMaxKnn || k > reference.rows())
+    fail(op, "k must be in [1, min(reference rows, " + std::to_string(kMaxKnn) + ")], got " + std::to_string(k),
+         {named("reference", reference)});
+  if (indices.rows() != queries.rows() || indices.cols() != k || sq_distances.rows() != queries.rows() ||
+      sq_distances.cols() != k)
+    fail(op, "indices and sq_distances must be queries.rows x k",
+         {named("queries", queries), named("indices", indices), named("sq_distances", sq_distances)});
+  check_no_overlap(op, "indices", indices, "queries", queries);
+  check_no_overlap(op, "indices", indices, "reference", reference);
+  check_no_overlap(op, "sq_distances", sq_distances, "queries", queries);
+  check_no_overlap(op, "sq_distances", sq_distances, "reference", reference);
+  check_no_overlap(op, "sq_distances", sq_distances, "indices", indices);
+  check_finite(op, "queries", queries, count_nonfinite_impl(queries));
+  check_finite(op, "reference", reference, count_nonfinite_impl(reference));
+  knn_impl(queries, reference, k, indices, sq_distances);
+}
+
 // ---- reductions -------------------------------------------------------------------------------
 
 std::vector<double> Backend::column_sums(MatrixView<const float> A) {

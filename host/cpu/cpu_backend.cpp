@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 
+#include "cpu/cpu_tiles.hpp"
 #include "lwnet/error.hpp"
 
 namespace lwnet {
@@ -43,7 +44,7 @@ void CpuBackend::copy_rows(void* dst, std::size_t dst_pitch, MemorySpace, const 
 void CpuBackend::gather_rows_impl(MatrixView<const float> X, const std::vector<std::int64_t>& indices,
                                   MatrixView<float> out) {
   const auto row_bytes = static_cast<std::size_t>(X.cols()) * sizeof(float);
-#pragma omp parallel for num_threads(threads_) schedule(static)
+#pragma omp parallel for num_threads(threads_) schedule(static) if (worth_parallel(out.rows() * out.cols()))
   for (std::int64_t k = 0; k < out.rows(); ++k)
     std::memcpy(out.data() + k * out.ld(), X.data() + indices[static_cast<std::size_t>(k)] * X.ld(), row_bytes);
 }

@@ -35,6 +35,8 @@ class CpuBackend final : public Backend {
                           MatrixView<double> out) override;
   double kernel_pair_sum_impl(MatrixView<const float> X, const GramParams& x_params,
                               MatrixView<const float> Y, const GramParams& y_params) override;
+  void knn_impl(MatrixView<const float> queries, MatrixView<const float> reference, int k,
+                MatrixView<std::int64_t> indices, MatrixView<float> sq_distances) override;
   std::vector<double> column_sums_impl(MatrixView<const float> A) override;
   std::vector<double> column_sums_impl(MatrixView<const double> A) override;
   std::vector<double> column_dots_impl(MatrixView<const float> A, MatrixView<const float> B) override;

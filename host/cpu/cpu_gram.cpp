@@ -19,7 +19,7 @@ void materialise(int threads, const detail::KernelConstants& kc, const MatrixVie
   const std::int64_t self_offset = detail::self_pair_offset(Z, X);
   const std::int64_t z_blocks = ceil_div(Z.rows(), kTileRows);
   const std::int64_t x_tiles = ceil_div(X.rows(), kTileCols);
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(threads) if (worth_parallel(Z.rows() * X.rows() * X.cols()))
   {
     TileScratch scratch;
 #pragma omp for schedule(dynamic) collapse(2)
@@ -59,7 +59,7 @@ double CpuBackend::kernel_pair_sum_impl(MatrixView<const float> X, const GramPar
   const std::int64_t blocks = ceil_div(n, kTileRows);
   const std::int64_t tiles = ceil_div(n, kTileCols);
   std::vector<double> task_sums(static_cast<std::size_t>(blocks * tiles), 0.0);
-#pragma omp parallel num_threads(threads_)
+#pragma omp parallel num_threads(threads_) if (worth_parallel(n * n * (X.cols() + Y.cols())))
   {
     TileScratch scratch;
     std::vector<float> kx_tile(static_cast<std::size_t>(kTileRows * kTileCols));

@@ -1,8 +1,12 @@
 // out = K(Z, X) B on the CPU without storing K (spec section 0, "the one fused primitive").
-// Work is split into tasks (a block of Z rows) x (a range of X tiles); each task sums
-// tile products in float32 and accumulates across tiles in float64. When Z has few rows the
-// X range is split too, and the per-split partial sums are added in a fixed order, so results do
-// not depend on the thread count.
+//
+// Summation order, fixed so that a row's result depends on nothing but its own data and X:
+// X is cut into tiles of kTileCols rows and the tiles into splits of kTilesPerSplit; a tile's
+// products are summed in float32, a split's tiles in float64, and the splits, in order, in
+// float64: out = ((0 + s_0) + s_1) + ... Neither the thread count nor the number of rows of Z
+// (a one-row batch or a large one) changes a bit of any row's result.
+// Scheduling: with many Z rows a task is a block of rows over all splits; with few rows the
+// splits run as separate tasks and their sums are added afterwards in the same order.
 #include <algorithm>
 #include <vector>
 
@@ -13,83 +17,116 @@ namespace lwnet::cpu {
 
 namespace {
 
-// Number of X-range splits: enough tasks to keep many threads busy. Fixed, not derived from the
-// thread count, so the order of the float64 additions (and so every bit of the result) is the
-// same whatever the number of threads.
-constexpr std::int64_t kTargetTasks = 128;
-std::int64_t choose_splits(std::int64_t z_blocks, std::int64_t x_tiles) {
-  if (z_blocks >= kTargetTasks) return 1;
-  return std::clamp<std::int64_t>(ceil_div(kTargetTasks, z_blocks), 1, x_tiles);
+constexpr std::int64_t kTilesPerSplit = 16;         // 4096 rows of X per split
+constexpr std::int64_t kTargetTasks = 128;          // tasks that keep many threads busy
+constexpr std::int64_t kMaxPartialBytes = 1 << 28;  // per-split sums kept for few Z rows
+
+// Per-thread working memory for one block of Z rows.
+struct BlockScratch {
+  TileScratch tile;
+  std::vector<float> k;          // (kTileRows, kTileCols) kernel values
+  std::vector<float> bt;         // (c, kTileCols) B tile, transposed
+  std::vector<double> split_sum; // (kTileRows, c)
+
+  explicit BlockScratch(std::int64_t c)
+      : k(static_cast<std::size_t>(kTileRows * kTileCols)), bt(static_cast<std::size_t>(c * kTileCols)),
+        split_sum(static_cast<std::size_t>(kTileRows * c)) {}
+};
+
+struct FusedProblem {
+  const detail::KernelConstants& kc;
+  const TileOperand& z;
+  const TileOperand& x;
+  const MatrixView<const float>& B;
+  std::int64_t self_offset;
+  std::int64_t x_tiles;
+};
+
+// scratch.split_sum = the float64 sum over split `split`'s tiles for Z rows [z0, z0 + tm).
+void sum_split(const FusedProblem& p, std::int64_t z0, std::int64_t tm, std::int64_t split, BlockScratch& s) {
+  const std::int64_t c = p.B.cols();
+  const std::int64_t n = p.x.rows.rows();
+  std::fill(s.split_sum.begin(), s.split_sum.end(), 0.0);
+  const std::int64_t t_end = std::min(p.x_tiles, (split + 1) * kTilesPerSplit);
+  for (std::int64_t t = split * kTilesPerSplit; t < t_end; ++t) {
+    const std::int64_t x0 = t * kTileCols;
+    const std::int64_t tn = std::min(kTileCols, n - x0);
+    compute_tile(p.kc, p.z, z0, tm, p.x, x0, tn, p.self_offset, s.k.data(), kTileCols, s.tile);
+    for (std::int64_t b = 0; b < tn; ++b) {
+      const float* brow = p.B.data() + (x0 + b) * p.B.ld();
+      for (std::int64_t j = 0; j < c; ++j) s.bt[static_cast<std::size_t>(j * tn + b)] = brow[j];
+    }
+    for (std::int64_t a = 0; a < tm; ++a) {
+      const float* krow = s.k.data() + a * kTileCols;
+      for (std::int64_t j = 0; j < c; ++j) {
+        const float* bj = s.bt.data() + j * tn;
+        float sum = 0.0f;  // float32 within a tile
+#pragma omp simd reduction(+ : sum)
+        for (std::int64_t b = 0; b < tn; ++b) sum += krow[b] * bj[b];
+        s.split_sum[static_cast<std::size_t>(a * c + j)] += sum;  // float64 across tiles
+      }
+    }
+  }
 }
 
 template <class Out>
-void fused_kernel_matmul(int threads, const MatrixView<const float>& Z,
-                         const MatrixView<const float>& X, const MatrixView<const float>& B,
-                         const GramParams& params, const MatrixView<Out>& out) {
+void fused_kernel_matmul(int threads, const MatrixView<const float>& Z, const MatrixView<const float>& X,
+                         const MatrixView<const float>& B, const GramParams& params, const MatrixView<Out>& out) {
   const auto kc = detail::make_kernel_constants(params);
   const std::int64_t m = Z.rows();
-  const std::int64_t n = X.rows();
   const std::int64_t c = B.cols();
   const TileOperand z_op(Z, kc, threads);
   const TileOperand x_op(X, kc, threads);
-  const std::int64_t self_offset = detail::self_pair_offset(Z, X);
-
+  const std::int64_t x_tiles = ceil_div(X.rows(), kTileCols);
+  const FusedProblem p{kc, z_op, x_op, B, detail::self_pair_offset(Z, X), x_tiles};
   const std::int64_t z_blocks = ceil_div(m, kTileRows);
-  const std::int64_t x_tiles = ceil_div(n, kTileCols);
-  std::int64_t splits = choose_splits(z_blocks, x_tiles);
-  const std::int64_t tiles_per_split = ceil_div(x_tiles, splits);
-  splits = ceil_div(x_tiles, tiles_per_split);
+  const std::int64_t splits = ceil_div(x_tiles, kTilesPerSplit);
+  const bool parallel = worth_parallel(m * X.rows() * (X.cols() + c));
+  const bool parallel_splits = z_blocks < kTargetTasks && splits > 1 &&
+                               splits * m * c * static_cast<std::int64_t>(sizeof(double)) <= kMaxPartialBytes;
 
-  // partial[s][a][j]: split s's contribution to out(a, j).
-  std::vector<double> partial(static_cast<std::size_t>(splits * m * c), 0.0);
+  if (!parallel_splits) {
+#pragma omp parallel num_threads(threads) if (parallel)
+    {
+      BlockScratch s(c);
+      std::vector<double> total(static_cast<std::size_t>(kTileRows * c));
+#pragma omp for schedule(dynamic)
+      for (std::int64_t block = 0; block < z_blocks; ++block) {
+        const std::int64_t z0 = block * kTileRows;
+        const std::int64_t tm = std::min(kTileRows, m - z0);
+        std::fill(total.begin(), total.end(), 0.0);
+        for (std::int64_t split = 0; split < splits; ++split) {
+          sum_split(p, z0, tm, split, s);
+          for (std::size_t e = 0; e < total.size(); ++e) total[e] += s.split_sum[e];
+        }
+        for (std::int64_t a = 0; a < tm; ++a)
+          for (std::int64_t j = 0; j < c; ++j) out(z0 + a, j) = static_cast<Out>(total[static_cast<std::size_t>(a * c + j)]);
+      }
+    }
+    return;
+  }
 
-#pragma omp parallel num_threads(threads)
+  // partial[split][a][j]: split's sum for out(a, j).
+  std::vector<double> partial(static_cast<std::size_t>(splits * m * c));
+#pragma omp parallel num_threads(threads) if (parallel)
   {
-    TileScratch scratch;
-    std::vector<float> k(static_cast<std::size_t>(kTileRows * kTileCols));
-    std::vector<float> bt(static_cast<std::size_t>(c * kTileCols));  // B tile transposed (c, tn)
-    std::vector<double> acc(static_cast<std::size_t>(kTileRows * c));
-
+    BlockScratch s(c);
 #pragma omp for schedule(dynamic)
     for (std::int64_t task = 0; task < z_blocks * splits; ++task) {
       const std::int64_t block = task / splits;
       const std::int64_t split = task % splits;
       const std::int64_t z0 = block * kTileRows;
       const std::int64_t tm = std::min(kTileRows, m - z0);
-      std::fill(acc.begin(), acc.end(), 0.0);
-
-      const std::int64_t t_end = std::min(x_tiles, (split + 1) * tiles_per_split);
-      for (std::int64_t t = split * tiles_per_split; t < t_end; ++t) {
-        const std::int64_t x0 = t * kTileCols;
-        const std::int64_t tn = std::min(kTileCols, n - x0);
-        compute_tile(kc, z_op, z0, tm, x_op, x0, tn, self_offset, k.data(), kTileCols, scratch);
-        for (std::int64_t b = 0; b < tn; ++b) {
-          const float* brow = B.data() + (x0 + b) * B.ld();
-          for (std::int64_t j = 0; j < c; ++j) bt[static_cast<std::size_t>(j * tn + b)] = brow[j];
-        }
-        for (std::int64_t a = 0; a < tm; ++a) {
-          const float* krow = k.data() + a * kTileCols;
-          for (std::int64_t j = 0; j < c; ++j) {
-            const float* bj = bt.data() + j * tn;
-            float s = 0.0f;  // float32 within a tile
-#pragma omp simd reduction(+ : s)
-            for (std::int64_t b = 0; b < tn; ++b) s += krow[b] * bj[b];
-            acc[static_cast<std::size_t>(a * c + j)] += s;  // float64 across tiles
-          }
-        }
-      }
-      double* dst = partial.data() + (split * m + z0) * c;
-      std::copy(acc.begin(), acc.begin() + tm * c, dst);
+      sum_split(p, z0, tm, split, s);
+      std::copy(s.split_sum.begin(), s.split_sum.begin() + tm * c, partial.data() + (split * m + z0) * c);
     }
   }
-
-#pragma omp parallel for num_threads(threads) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static) if (parallel)
   for (std::int64_t a = 0; a < m; ++a) {
     for (std::int64_t j = 0; j < c; ++j) {
-      double s = 0.0;
-      for (std::int64_t split = 0; split < splits; ++split)
-        s += partial[static_cast<std::size_t>((split * m + a) * c + j)];
-      out(a, j) = static_cast<Out>(s);
+      double total = 0.0;
+      for (std::int64_t split = 0; split < splits; ++split) total += partial[static_cast<std::size_t>((split * m + a) * c + j)];
+      out(a, j) = static_cast<Out>(total);
     }
   }
 }

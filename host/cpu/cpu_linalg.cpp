@@ -8,6 +8,7 @@
 
 #include "cpu/blas_lapack.hpp"
 #include "cpu/cpu_backend.hpp"
+#include "cpu/cpu_tiles.hpp"
 #include "lwnet/error.hpp"
 
 namespace lwnet::cpu {
@@ -87,7 +88,7 @@ void CpuBackend::random_fourier_features_impl(MatrixView<const float> X, MatrixV
                   X.ld(), omega.data(), omega.ld(), 0.0f, out.data(), out.ld());
   const float scale = static_cast<float>(std::sqrt(2.0 / static_cast<double>(D)));
   const float* b = phase.data();
-#pragma omp parallel for num_threads(threads_) schedule(static)
+#pragma omp parallel for num_threads(threads_) schedule(static) if (worth_parallel(out.rows() * D * 16))
   for (std::int64_t i = 0; i < out.rows(); ++i) {
     float* row = out.data() + i * out.ld();
     for (std::int64_t j = 0; j < D; ++j) row[j] = scale * std::cos(row[j] + b[j]);

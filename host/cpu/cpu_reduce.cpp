@@ -20,7 +20,7 @@ std::vector<double> reduce_columns(int threads, const MatrixView<const T>& A, Te
   const std::int64_t cols = A.cols();
   const std::int64_t chunks = ceil_div(rows, kChunkRows);
   std::vector<double> partial(static_cast<std::size_t>(chunks * cols), 0.0);
-#pragma omp parallel for num_threads(threads) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static) if (worth_parallel(rows * cols))
   for (std::int64_t ch = 0; ch < chunks; ++ch) {
     double* p = partial.data() + ch * cols;
     const std::int64_t end = std::min(rows, (ch + 1) * kChunkRows);
@@ -36,7 +36,7 @@ std::vector<double> reduce_columns(int threads, const MatrixView<const T>& A, Te
 template <class T>
 std::int64_t count_nonfinite_values(int threads, const MatrixView<const T>& A) {
   std::int64_t bad = 0;
-#pragma omp parallel for num_threads(threads) reduction(+ : bad) schedule(static)
+#pragma omp parallel for num_threads(threads) reduction(+ : bad) schedule(static) if (worth_parallel(A.rows() * A.cols()))
   for (std::int64_t i = 0; i < A.rows(); ++i) {
     const T* row = A.data() + i * A.ld();
     std::int64_t row_bad = 0;

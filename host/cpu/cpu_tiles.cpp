@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "cpu/blas_lapack.hpp"
-#include "cpu/vector_exp.hpp"
+#include "core/vector_exp.hpp"
 
 namespace lwnet::cpu {
 
@@ -17,7 +17,7 @@ using detail::TileOp;
 std::vector<float> row_sq_norms(const MatrixView<const float>& X, int threads) {
   std::vector<float> norms(static_cast<std::size_t>(X.rows()));
   const std::int64_t d = X.cols();
-#pragma omp parallel for num_threads(threads) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static) if (worth_parallel(X.rows() * d))
   for (std::int64_t i = 0; i < X.rows(); ++i) {
     const float* x = X.data() + i * X.ld();
     double s = 0.0;
@@ -68,8 +68,21 @@ void dot_tile(const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm
               std::int64_t ldk, TileScratch& scratch) {
   const std::int64_t d = Z.cols();
   if (d > kDirectDotMaxFeatures) {
-    row_major_sgemm(false, true, tm, tn, d, 1.0f, Z.data() + z0 * Z.ld(), Z.ld(),
-                    X.data() + x0 * X.ld(), X.ld(), 0.0f, k, ldk);
+    if (tm == kTileRows) {
+      row_major_sgemm(false, true, tm, tn, d, 1.0f, Z.data() + z0 * Z.ld(), Z.ld(), X.data() + x0 * X.ld(),
+                      X.ld(), 0.0f, k, ldk);
+      return;
+    }
+    // A short block is padded to kTileRows rows: BLAS then runs the same shape, and so the same
+    // summation order, for a row whatever the size of the batch around it.
+    scratch.z_padded.assign(static_cast<std::size_t>(kTileRows * d), 0.0f);
+    scratch.k_padded.resize(static_cast<std::size_t>(kTileRows * tn));
+    for (std::int64_t a = 0; a < tm; ++a)
+      std::copy(Z.data() + (z0 + a) * Z.ld(), Z.data() + (z0 + a) * Z.ld() + d, scratch.z_padded.data() + a * d);
+    row_major_sgemm(false, true, kTileRows, tn, d, 1.0f, scratch.z_padded.data(), d, X.data() + x0 * X.ld(),
+                    X.ld(), 0.0f, scratch.k_padded.data(), tn);
+    for (std::int64_t a = 0; a < tm; ++a)
+      std::copy(scratch.k_padded.data() + a * tn, scratch.k_padded.data() + (a + 1) * tn, k + a * ldk);
     return;
   }
   feature_sum_tile(Z, z0, tm, X, x0, tn, k, ldk, scratch, [](float z, float x) { return z * x; });
@@ -88,7 +101,7 @@ void polynomial_row(const KernelConstants& kc, float* row, std::int64_t tn, std:
   float* x = power.data();
 #pragma omp simd
   for (std::int64_t b = 0; b < tn; ++b) {
-    x[b] = kc.gamma * row[b] + kc.coef0;
+    x[b] = std::fma(kc.gamma, row[b], kc.coef0);  // one rounding, as on the GPU
     row[b] = 1.0f;
   }
   for (int p = kc.degree; p > 0; p >>= 1) {
@@ -113,7 +126,7 @@ void compute_tile(const KernelConstants& kc, const TileOperand& Z, std::int64_t 
     for (std::int64_t a = 0; a < tm; ++a) {
       float* row = k + a * ldk;
 #pragma omp simd
-      for (std::int64_t b = 0; b < tn; ++b) row[b] = exp_nonpositive(kc.neg_inv_sigma * row[b]);
+      for (std::int64_t b = 0; b < tn; ++b) row[b] = detail::exp_nonpositive(kc.neg_inv_sigma * row[b]);
     }
     return;  // identical rows give an L1 distance of exactly 0: no self-pair fix needed
   }
@@ -128,7 +141,7 @@ void compute_tile(const KernelConstants& kc, const TileOperand& Z, std::int64_t 
         const float scale = kc.neg_inv_two_sigma2;
 #pragma omp simd
         for (std::int64_t b = 0; b < tn; ++b)
-          row[b] = exp_nonpositive(scale * detail::clamped_sq_distance(nz, nx[b], row[b]));
+          row[b] = detail::exp_nonpositive(scale * detail::clamped_sq_distance(nz, nx[b], row[b]));
         break;
       }
       case TileOp::squared_distance: {

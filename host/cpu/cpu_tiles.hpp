@@ -32,6 +32,8 @@ struct TileOperand {
 struct TileScratch {
   std::vector<float> x_transposed;  // (d, tn)
   std::vector<float> power;         // (tn) polynomial powers
+  std::vector<float> z_padded;      // (kTileRows, d) a short Z block, zero-padded for BLAS
+  std::vector<float> k_padded;      // (kTileRows, tn) its products
 };
 
 // k[a * ldk + b] = tile value for Z row z0 + a and X row x0 + b, a < tm, b < tn.
@@ -40,6 +42,11 @@ struct TileScratch {
 void compute_tile(const detail::KernelConstants& kc, const TileOperand& Z, std::int64_t z0,
                   std::int64_t tm, const TileOperand& X, std::int64_t x0, std::int64_t tn,
                   std::int64_t self_offset, float* k, std::int64_t ldk, TileScratch& scratch);
+
+// Below this much work (about one multiply-add per unit) an OpenMP region costs more than it
+// saves: small problems run on the calling thread.
+constexpr std::int64_t kMinParallelWork = std::int64_t{1} << 17;
+inline bool worth_parallel(std::int64_t work) { return work >= kMinParallelWork; }
 
 inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 

@@ -78,6 +78,15 @@ class Backend {
   double kernel_pair_sum(MatrixView<const float> X, const GramParams& x_params,
                          MatrixView<const float> Y, const GramParams& y_params);
 
+  // ---- nearest neighbours -----------------------------------------------------------------------
+  static constexpr int kMaxKnn = 64;
+  // The k rows of `reference` (n x d) nearest to each row of `queries` (m x d), in increasing
+  // squared Euclidean distance sum_f (q_f - r_f)^2, accumulated with fma in feature order so every
+  // backend computes the same bits; equal distances: the lower reference index first.
+  // indices (m x k) and sq_distances (m x k); 1 <= k <= min(n, kMaxKnn). No m x n buffer.
+  void knn(MatrixView<const float> queries, MatrixView<const float> reference, int k,
+           MatrixView<std::int64_t> indices, MatrixView<float> sq_distances);
+
   // ---- reductions (float64 results) -----------------------------------------------------------
   std::vector<double> column_sums(MatrixView<const float> A);
   std::vector<double> column_sums(MatrixView<const double> A);
@@ -140,6 +149,8 @@ class Backend {
                                   MatrixView<double> out) = 0;
   virtual double kernel_pair_sum_impl(MatrixView<const float> X, const GramParams& x_params,
                                       MatrixView<const float> Y, const GramParams& y_params) = 0;
+  virtual void knn_impl(MatrixView<const float> queries, MatrixView<const float> reference, int k,
+                        MatrixView<std::int64_t> indices, MatrixView<float> sq_distances) = 0;
   virtual std::vector<double> column_sums_impl(MatrixView<const float> A) = 0;
   virtual std::vector<double> column_sums_impl(MatrixView<const double> A) = 0;
   virtual std::vector<double> column_dots_impl(MatrixView<const float> A,

@@ -23,9 +23,41 @@ CsvTable read_csv(const std::string& path);
 // The same for text already in memory; `source` names it in errors.
 CsvTable parse_csv(std::string_view text, const std::string& source);
 
-// One label per non-blank line (any integer or string).
+// Where a data file keeps its labels.
+struct LabelColumn {
+  enum class Kind { none, first, last, index };
+  Kind kind = Kind::none;
+  std::int64_t index = 0;  // 0-based, for Kind::index
+
+  // "first", "last" or a 1-based column number N.
+  static LabelColumn parse(const std::string& text);
+};
+
+// A data table: numeric features and, when a label column is named, the labels as text.
+struct Table {
+  Matrix<float> X;                  // (rows, features) host, finite
+  std::vector<std::string> labels;  // one per row when a label column was read, else empty
+  std::vector<std::string> header;  // the header's cells (label column included), when there is one
+};
+
+// A CSV file (as parse_csv, with the label column's cells kept as text) or an IDX file (MNIST
+// format, optionally gzip-compressed; detected from the content): the first dimension is the
+// rows, the others are flattened into features. IDX files hold no label column.
+Table read_table(const std::string& path, LabelColumn label_column = {});
+Table parse_csv_table(std::string_view text, const std::string& source, LabelColumn label_column = {});
+
+// One label per non-blank line (any integer or string), or an IDX file of one dimension.
 std::vector<std::string> read_labels(const std::string& path);
 std::vector<std::string> parse_labels(std::string_view text, const std::string& source);
+
+// The 10-fold layout of the reference data: DIR/NAME_K.csv, DIR/NAME_K_label.csv,
+// DIR/NAME_K_test.csv and DIR/NAME_K_label_test.csv for fold K.
+struct Fold {
+  Table train;  // with labels
+  Table test;   // with labels
+};
+// `stem` is DIR/NAME; throws IoError naming a missing or malformed file.
+Fold read_fold(const std::string& stem, int k);
 
 // Labels re-indexed 0..c-1 in sorted order: numerically when every label is an integer,
 // lexicographically otherwise (spec 1.4). classes[j] is the original text of class j.

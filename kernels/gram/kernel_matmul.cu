@@ -5,8 +5,11 @@
 // B, and each thread then forms up to 8 (row, class) sums of 64 products in float32, adding
 // each into a float64 accumulator (float32 within a tile, float64 across tiles, spec 1.6).
 // Classes are processed kClassChunk at a time (more classes: more passes over X).
-// When Z has few rows, the X range is split over gridDim.y blocks; their float64 partial sums
-// are added in a fixed order by a second kernel, so results are deterministic.
+// Summation order, fixed so a row's result depends only on its own data and X (a one-row batch
+// gives the bits it gets inside a large one): 64-row tiles are grouped into splits of
+// kTilesPerSplit; a split's tiles are added in float64, and the splits in order:
+// out = ((0 + s_0) + s_1) + ... With many Z rows each block folds all splits itself; with few rows
+// each block takes one split (gridDim.y = splits) and a second kernel adds them in the same order.
 #include <algorithm>
 
 #include "common/check.cuh"
@@ -19,8 +22,10 @@ namespace {
 constexpr int kClassChunk = 32;                                  // classes per pass
 constexpr int kRowGroups = tile::kThreads / tile::kBlockRows;    // 4 threads per Z row
 constexpr int kClassesPerThread = kClassChunk / kRowGroups;      // 8 accumulators per thread
+constexpr std::int64_t kTilesPerSplit = 64;                      // 4096 rows of X per split
 constexpr std::int64_t kMaxSplits = 65535;                       // gridDim.y limit
 constexpr int kBlocksPerSm = 4;                                  // target occupancy in blocks
+constexpr std::int64_t kMaxPartialBytes = std::int64_t{1} << 28; // per-split sums kept for few Z rows
 static_assert(kRowGroups * tile::kBlockRows == tile::kThreads, "thread layout");
 
 struct ClassChunk {
@@ -33,23 +38,23 @@ struct ClassChunk {
 template <bool kL1>
 __global__ void __launch_bounds__(tile::kThreads)
     kernel_matmul_kernel(detail::KernelConstants kc, tile::Operand Z, tile::Operand X, std::int64_t d,
-                         std::int64_t self_offset, ClassChunk chunk, std::int64_t tiles_per_split,
+                         std::int64_t self_offset, ClassChunk chunk, std::int64_t splits_per_block,
                          double* partial, std::int64_t total_classes) {
   __shared__ tile::Staging staging;
   __shared__ float k_tile[tile::kBlockRows][tile::kBlockCols + 1];  // +1: conflict-free column reads
   __shared__ float b_tile[tile::kBlockCols][kClassChunk];
 
   const std::int64_t z0 = static_cast<std::int64_t>(blockIdx.x) * tile::kBlockRows;
-  const std::int64_t split = blockIdx.y;
   const std::int64_t x_tiles = ceil_div(X.rows, tile::kBlockCols);
-  const std::int64_t t_begin = split * tiles_per_split;
-  const std::int64_t t_end = min(x_tiles, t_begin + tiles_per_split);
+  const std::int64_t t_begin = static_cast<std::int64_t>(blockIdx.y) * splits_per_block * kTilesPerSplit;
+  const std::int64_t t_end = min(x_tiles, t_begin + splits_per_block * kTilesPerSplit);
 
   const int r = static_cast<int>(threadIdx.x) % tile::kBlockRows;  // this thread's row in the tile
   const int group = static_cast<int>(threadIdx.x) / tile::kBlockRows;  // classes group + 4 q
-  double sums[kClassesPerThread];
+  double split_sums[kClassesPerThread];  // the current split
+  double sums[kClassesPerThread];        // the splits so far, in order
 #pragma unroll
-  for (int q = 0; q < kClassesPerThread; ++q) sums[q] = 0.0;
+  for (int q = 0; q < kClassesPerThread; ++q) sums[q] = split_sums[q] = 0.0;
 
   for (std::int64_t t = t_begin; t < t_end; ++t) {
     const std::int64_t x0 = t * tile::kBlockCols;
@@ -75,15 +80,22 @@ __global__ void __launch_bounds__(tile::kThreads)
         float s = 0.0f;
 #pragma unroll 16
         for (int b = 0; b < tile::kBlockCols; ++b) s = fmaf(k_tile[r][b], b_tile[b][jj], s);
-        sums[q] += s;
+        split_sums[q] += s;
       }
     }
     __syncthreads();  // k_tile and b_tile are rewritten by the next tile
+    if ((t + 1) % kTilesPerSplit == 0 || t + 1 == t_end) {  // a split ends
+#pragma unroll
+      for (int q = 0; q < kClassesPerThread; ++q) {
+        sums[q] += split_sums[q];
+        split_sums[q] = 0.0;
+      }
+    }
   }
 
   const std::int64_t row = z0 + r;
   if (row >= Z.rows) return;
-  double* dst = partial + (split * Z.rows + row) * total_classes + chunk.begin;
+  double* dst = partial + (static_cast<std::int64_t>(blockIdx.y) * Z.rows + row) * total_classes + chunk.begin;
 #pragma unroll
   for (int q = 0; q < kClassesPerThread; ++q) {
     const int jj = group + kRowGroups * q;
@@ -121,27 +133,29 @@ void launch_kernel_matmul(const CudaContext& ctx, const detail::KernelConstants&
   const std::int64_t z_blocks = ceil_div(m, tile::kBlockRows);
   const std::int64_t x_tiles = ceil_div(X.rows(), tile::kBlockCols);
   const std::int64_t target_blocks = static_cast<std::int64_t>(kBlocksPerSm) * ctx.sm_count();
-  std::int64_t splits = std::clamp<std::int64_t>(ceil_div(target_blocks, z_blocks), 1, std::min(x_tiles, kMaxSplits));
-  const std::int64_t tiles_per_split = ceil_div(x_tiles, splits);
-  splits = ceil_div(x_tiles, tiles_per_split);
+  const std::int64_t splits = ceil_div(x_tiles, kTilesPerSplit);
+  const bool parallel_splits = z_blocks < target_blocks && splits > 1 && splits <= kMaxSplits &&
+                               splits * m * c * static_cast<std::int64_t>(sizeof(double)) <= kMaxPartialBytes;
+  const std::int64_t blocks_y = parallel_splits ? splits : 1;
+  const std::int64_t splits_per_block = parallel_splits ? 1 : splits;
 
-  DeviceBuffer<double> partial(static_cast<std::size_t>(splits * m * c), stream);
+  DeviceBuffer<double> partial(static_cast<std::size_t>(blocks_y * m * c), stream);
   const std::int64_t self_offset = detail::self_pair_offset(Z, X);
-  const dim3 grid(static_cast<unsigned>(z_blocks), static_cast<unsigned>(splits));
+  const dim3 grid(static_cast<unsigned>(z_blocks), static_cast<unsigned>(blocks_y));
   for (std::int64_t begin = 0; begin < c; begin += kClassChunk) {
     const ClassChunk chunk{B.data(), B.ld(), static_cast<int>(begin),
                            static_cast<int>(std::min<std::int64_t>(kClassChunk, c - begin))};
     if (kc.uses_dot())
       kernel_matmul_kernel<false><<<grid, tile::kThreads, 0, stream>>>(kc, z, x, Z.cols(), self_offset, chunk,
-                                                                       tiles_per_split, partial.data(), c);
+                                                                       splits_per_block, partial.data(), c);
     else
       kernel_matmul_kernel<true><<<grid, tile::kThreads, 0, stream>>>(kc, z, x, Z.cols(), self_offset, chunk,
-                                                                      tiles_per_split, partial.data(), c);
+                                                                      splits_per_block, partial.data(), c);
     LWNET_CUDA_CHECK_LAUNCH("kernel_matmul_kernel", stream);
   }
   constexpr int kSumThreads = 256;
   const auto sum_blocks = static_cast<unsigned>(std::min<std::int64_t>(ceil_div(m * c, kSumThreads), 65535));
-  sum_splits_kernel<Out><<<sum_blocks, kSumThreads, 0, stream>>>(partial.data(), splits, m, c, out.data(), out.ld());
+  sum_splits_kernel<Out><<<sum_blocks, kSumThreads, 0, stream>>>(partial.data(), blocks_y, m, c, out.data(), out.ld());
   LWNET_CUDA_CHECK_LAUNCH("sum_splits_kernel", stream);
 }
 

@@ -102,9 +102,8 @@ __device__ __forceinline__ float finish(const detail::KernelConstants& kc, float
     case detail::TileOp::squared_distance:
       return self ? 0.0f : detail::clamped_sq_distance(z_norm, x_norm, acc);
     case detail::TileOp::linear: return acc;
-    // Two roundings, as on the CPU (compiled without FP contraction).
-    case detail::TileOp::polynomial:
-      return detail::int_pow(__fadd_rn(__fmul_rn(kc.gamma, acc), kc.coef0), kc.degree);
+    case detail::TileOp::polynomial:  // one rounding, as on the CPU
+      return detail::int_pow(fmaf(kc.gamma, acc, kc.coef0), kc.degree);
     case detail::TileOp::laplacian: return expf(kc.neg_inv_sigma * acc);
   }
   return 0.0f;

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace lwnet::cpu {
+namespace lwnet::detail {
 
 inline float exp_nonpositive(float x) {
   constexpr float kLog2e = 1.44269504088896341f;
@@ -34,4 +34,4 @@ inline float exp_nonpositive(float x) {
   return x < kMinArg ? 0.0f : p * scale;
 }
 
-}  // namespace lwnet::cpu
+}  // namespace lwnet::detail

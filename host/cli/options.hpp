@@ -1,0 +1,60 @@
+// Options shared by several lwnet subcommands: where the data come from, and how to train.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lwnet/io.hpp"
+#include "lwnet/network.hpp"
+
+namespace lwnet::cli {
+
+// A feature file and its labels: a separate labels file, or a column of the feature file.
+struct DataOptions {
+  std::string data;          // empty: the embedded UCI Wine data
+  std::string labels;
+  std::string label_column;  // first | last | N
+};
+void add_data_options(CLI::App* cmd, DataOptions& opt, bool labels_required);
+
+struct LabeledData {
+  std::string name;
+  Matrix<float> X;
+  std::vector<std::string> labels;  // empty when none were asked for
+};
+// Loads the features and (when `need_labels`) their labels; IoError when the counts differ.
+LabeledData load_data(const DataOptions& opt, bool need_labels);
+
+// Training options (the flags of `lwnet train` and `lwnet cv`).
+struct TrainOptions {
+  std::string device = "auto";
+  std::uint64_t seed = 0;
+  int max_layers = 29;
+  double sigma_smallest = 0.05;
+  int sigma_count = 20;
+  double hsic_threshold = 0.95;
+  std::string standardize = "train";
+  double noise = 0.0;
+  std::string rho = "exact";
+  std::string extra_columns = "on";
+  std::string predict = "knn";
+  int knn_k = 5;
+  bool json = false;
+};
+void add_train_options(CLI::App* cmd, TrainOptions& opt);
+
+// The reference protocol for a shipped dataset (spec 1.2 and 1.5): noise 0.02, separate
+// standardisation, and the published (sigma_smallest, sigma_count). Options given on the command
+// line override it.
+void apply_preset(const std::string& preset, CLI::App* cmd, TrainOptions& opt);
+std::vector<std::string> preset_names();
+
+TrainConfig make_train_config(const TrainOptions& opt);
+
+// Maps label text to the model's class indices; -1 for a label the training data never had.
+std::vector<int> encode_with(const std::vector<std::string>& classes, const std::vector<std::string>& labels);
+
+}  // namespace lwnet::cli

@@ -1,0 +1,31 @@
+// What `lwnet train` and `lwnet cv` print: progress lines per accepted layer, and the result of a
+// fit as text or JSON.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "lwnet/network.hpp"
+
+namespace lwnet::cli {
+
+// Prints one line per accepted layer and the reason growing stopped (text mode only).
+ProgressCallback progress_printer(bool enabled, const std::string& prefix = "");
+
+struct FitResult {
+  const KmeModel* model = nullptr;
+  std::string device;
+  double train_accuracy = 0.0;
+  std::optional<double> test_accuracy;
+  std::int64_t n_train = 0;
+  std::int64_t n_test = 0;
+};
+
+// The train JSON object: layers, sigmas, sigmas_beta, layer_hsic, hsic, train_accuracy,
+// test_accuracy (with a test set), fit_seconds, device, and the data's shape.
+nlohmann::json fit_json(const FitResult& r);
+// The closing lines of a text-mode fit.
+void print_fit_summary(const FitResult& r);
+
+}  // namespace lwnet::cli

@@ -1,0 +1,147 @@
+// The closed-form layer-wise network of Wu, Masoomi, Gretton and Dy (AISTATS 2022), spec section 1:
+// each layer's weights are the class kernel mean embeddings normalised to unit RKHS norm, layers
+// are added while the normalised HSIC between the layer's output kernel and the labels improves,
+// and prediction is k-nearest neighbours (or the nearest class mean, or argmax) on the last
+// layer's outputs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lwnet/backend.hpp"
+#include "lwnet/matrix.hpp"
+#include "lwnet/ops.hpp"
+#include "lwnet/preprocess.hpp"
+
+namespace lwnet {
+
+// How test and predicted data are standardised (spec 1.5).
+enum class StandardizeMode {
+  train,     // with the training statistics stored in the model (product default)
+  separate,  // each batch with its own statistics (the reference protocol; batch-dependent)
+  none,
+};
+enum class RhoMethod { exact, rff };
+enum class Predictor { knn, mean, argmax };
+
+const char* to_string(StandardizeMode mode);
+const char* to_string(RhoMethod method);
+const char* to_string(Predictor predictor);
+StandardizeMode parse_standardize_mode(const std::string& text);
+RhoMethod parse_rho_method(const std::string& text);
+Predictor parse_predictor(const std::string& text);
+
+struct KmeOptions {
+  int max_layers = 29;
+  double sigma_smallest = 0.05;  // last width of every candidate grid
+  int sigma_count = 20;          // widths per candidate grid (both ends included)
+  double hsic_threshold = 0.95;  // stop once the accepted layer's normalised HSIC exceeds it
+  double initial_hsic = 0.1;     // the first layer must beat this (the reference's start)
+  RhoMethod rho = RhoMethod::exact;
+  int rff_features = 200;        // --rho rff: features of the estimate
+  bool extra_columns = true;     // the reference code's misclassified-class columns (spec 1.1)
+  Predictor predictor = Predictor::knn;
+  int knn_k = 5;
+  std::int64_t sigma_sample = 200;  // rows of the median-heuristic / HSIC-width subsample
+  double input_sigma_floor = 0.1;   // opt_sigma floor on the raw input
+  double layer_sigma_floor = 0.01;  // opt_sigma floor on layer outputs
+  std::uint64_t seed = 0;
+
+  // Throws InvalidArgument naming the option when a value is out of range.
+  void validate() const;
+};
+
+// One accepted layer. Its output for a point z is
+//   column j < c:   (1 / rho_j) sum_{i in S_j} k_sigma(z_i, z)
+//   extra column e: sum_{i in extra_rows[e]} k_sigma(z_i, z)
+// with z_i the stored training rows of the layer's input.
+struct KmeLayer {
+  double sigma = 0.0;        // s_l: the layer's kernel width
+  double sigma_beta = 0.0;   // s_beta: the width of the HSIC kernel on its output
+  double hsic = 0.0;         // normalised HSIC (code variant) of the layer's training output
+  double seconds = 0.0;      // time spent on this layer (its sigma scan included)
+  int candidates_tried = 0;  // widths evaluated before this one was accepted (inclusive)
+  std::vector<double> rho;   // c within-class norms
+  std::vector<int> extra_classes;                  // class j of each extra column, ascending
+  std::vector<std::vector<std::int64_t>> extra_rows;  // the misclassified training rows of class j
+  Matrix<float> input;       // (n, m_{l-1}) host: the layer's training input Z^{l-1}
+
+  std::int64_t input_width() const { return input.cols(); }
+  std::int64_t output_width(int num_classes) const {
+    return num_classes + static_cast<std::int64_t>(extra_rows.size());
+  }
+};
+
+struct KmeModel {
+  static constexpr int kFormatVersion = 1;
+
+  KmeOptions options;
+  StandardizeMode standardize = StandardizeMode::train;
+  double noise = 0.0;                // std of the noise added to the raw training data
+  Standardizer statistics;           // training statistics (empty when standardize == none)
+  std::int64_t input_dim = 0;        // d
+  std::vector<std::string> classes;  // original label text of class j
+  std::vector<int> train_labels;     // y_i in [0, c)
+  std::vector<KmeLayer> layers;      // may be empty: then prediction uses the preprocessed input
+  Matrix<float> train_outputs;       // (n, m_L) host: Z^L, the k-NN reference
+  double fit_seconds = 0.0;
+
+  int num_classes() const { return static_cast<int>(classes.size()); }
+  std::int64_t num_train() const { return static_cast<std::int64_t>(train_labels.size()); }
+  // Normalised HSIC of the last layer (0 without layers).
+  double final_hsic() const { return layers.empty() ? 0.0 : layers.back().hsic; }
+};
+
+// Reported after each accepted layer, and once when growing stops.
+struct LayerProgress {
+  int layer = 0;  // 1-based
+  const KmeLayer* accepted = nullptr;  // nullptr for the final "stopped" report
+  std::string stop_reason;             // set on the final report
+};
+using ProgressCallback = std::function<void(const LayerProgress&)>;
+
+// Fits the network on already-preprocessed training data X (n x d, host) with labels 0..c-1.
+// `classes` names the classes (size c). The returned model holds everything prediction needs;
+// its preprocessing fields are left for the caller (see train()).
+KmeModel fit_kme(Backend& backend, MatrixView<const float> X, const Labels& labels,
+                 const std::vector<std::string>& classes, const KmeOptions& options,
+                 const ProgressCallback& progress = {});
+
+// Preprocessing of the raw training data (spec 1.5): noise (std `noise`, seeded by
+// options.seed) added to the raw X, then standardisation with the training statistics.
+struct TrainConfig {
+  KmeOptions options;
+  StandardizeMode standardize = StandardizeMode::train;
+  double noise = 0.0;
+};
+
+// Preprocesses raw training data as `config` says and fits the network.
+KmeModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
+               const std::vector<std::string>& classes, const TrainConfig& config,
+               const ProgressCallback& progress = {});
+
+// The model's preprocessing applied to a raw batch (host copy).
+Matrix<float> preprocess(const KmeModel& model, MatrixView<const float> X_raw);
+
+// Last-layer outputs Z^L (m x m_L, host) of a raw batch (host).
+Matrix<float> transform(Backend& backend, const KmeModel& model, MatrixView<const float> X_raw);
+
+// Class indices (0..c-1) of a raw batch with the model's predictor.
+std::vector<int> predict(Backend& backend, const KmeModel& model, MatrixView<const float> X_raw);
+
+// Class indices from last-layer outputs (m x m_L, host) with the model's predictor.
+std::vector<int> predict_from_outputs(Backend& backend, const KmeModel& model, MatrixView<const float> outputs);
+
+// Fraction of predictions equal to the labels.
+double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth);
+
+// Model files: the safetensors layout (8-byte little-endian header length, JSON header with
+// dtype/shape/data_offsets and a string-to-string __metadata__, then little-endian tensors).
+// save_model writes a temporary file and renames it over `path`; load_model validates everything
+// and throws IoError naming the file.
+void save_model(const KmeModel& model, const std::string& path);
+KmeModel load_model(const std::string& path);
+
+}  // namespace lwnet
