@@ -61,6 +61,9 @@ void run_cv(const CvCommand& opt, CLI::App* cmd) {
   for (int k = opt.only_fold ? opt.only_fold : 1; k <= (opt.only_fold ? opt.only_fold : kFolds); ++k) {
     const Fold fold = read_fold(opt.folds, k);
     const LabelEncoding encoding = encode_labels(fold.train.labels);
+    if (encoding.labels.num_classes < 2)
+      throw InvalidArgument(opt.folds + "_" + std::to_string(k) + "_label.csv: the training labels hold a single class ('" +
+                            encoding.classes.front() + "'); the network needs at least two");
     const KmeModel model = train(backend, fold.train.X.cview(), encoding.labels, encoding.classes, config);
     FitResult r;
     r.model = &model;
@@ -122,8 +125,8 @@ void add_cv_command(CLI::App& app) {
   cmd->add_option("--folds", opt->folds, "DIR/NAME: files NAME_K.csv, NAME_K_label.csv, NAME_K_test.csv, NAME_K_label_test.csv")
       ->required();
   cmd->add_option("--preset", opt->preset, "The reference protocol for a shipped dataset (noise 0.02, separate "
-                                           "standardisation, published widths): adversarial, cancer, car, cifar10, "
-                                           "divorce, random, spiral, wine");
+                                           "standardisation, published widths, the reference's RFF estimate of rho): "
+                                           "adversarial, cancer, car, cifar10, divorce, random, spiral, wine");
   cmd->add_option("--fold", opt->only_fold, "Run only fold K (1..10)");
   add_train_options(cmd, opt->train);
   cmd->callback([opt, cmd] { run_cv(*opt, cmd); });

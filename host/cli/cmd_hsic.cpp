@@ -26,6 +26,7 @@ struct HsicOptions {
   std::string kernel = "gaussian";
   std::string sigma = "median";
   std::string standardize = "on";
+  std::string normalized = "code";
   int degree = 2;
   std::uint64_t seed = 0;
   bool json = false;
@@ -71,6 +72,7 @@ void run_hsic(const HsicOptions& opt) {
 
   BackendChoice choice = select_backend(Device::parse(opt.device));
   Backend& backend = *choice.backend;
+  const HsicNormalization reported = parse_hsic_normalization(opt.normalized);
   const auto compute_start = Clock::now();
   const Matrix<float> X = backend.upload(data.X.cview());
 
@@ -113,7 +115,11 @@ void run_hsic(const HsicOptions& opt) {
     j["standardize"] = opt.standardize == "on";
     j["kernel"] = to_string(params);
     j["sigma"] = params.sigma;
-    j["hsic"] = code.hsic;
+    j["hsic"] = reported == HsicNormalization::none ? code.hsic
+                : reported == HsicNormalization::code ? code.normalized
+                                                       : textbook.normalized;
+    j["normalized"] = to_string(reported);
+    j["hsic_unnormalized"] = code.hsic;
     j["hsic_normalized_code"] = code.normalized;
     j["hsic_normalized_textbook"] = textbook.normalized;
     j["class_norms"] = rho;
@@ -160,7 +166,11 @@ void add_hsic_command(CLI::App& app) {
   cmd->add_option("--sigma", opt->sigma, "Kernel width, or 'median' for the median heuristic")->capture_default_str();
   cmd->add_option("--degree", opt->degree, "Polynomial kernel degree")->capture_default_str();
   cmd->add_option("--standardize", opt->standardize, "on | off: standardise each feature first")->capture_default_str();
-  cmd->add_option("--seed", opt->seed, "Seed of the median heuristic's subsample")->capture_default_str();
+  cmd->add_option("--seed", opt->seed, "Seed of the median heuristic's subsample")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--normalized", opt->normalized, "The value --json reports as \"hsic\": code | textbook | none")
+      ->capture_default_str();
   cmd->add_flag("--json", opt->json, "Print one JSON object instead of text");
   cmd->callback([opt] { run_hsic(*opt); });
 }

@@ -27,10 +27,18 @@ void add_model_options(CLI::App* cmd, ModelCommand& opt) {
   cmd->add_option("--device", opt.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
 }
 
+// Named here, not by predict(), so that the message names the data file and the model.
+void check_features(const ModelCommand& opt, const KmeModel& model, const LabeledData& data) {
+  if (data.X.cols() != model.input_dim)
+    throw IoError(opt.data.data + ": " + std::to_string(data.X.cols()) + " features, but the model " + opt.model +
+                  " was trained on " + std::to_string(model.input_dim));
+}
+
 void run_predict(const ModelCommand& opt) {
   if (opt.data.data.empty()) throw InvalidArgument("--data is required");
   const KmeModel model = load_model(opt.model);
   const LabeledData data = load_data(opt.data, false);
+  check_features(opt, model, data);
   BackendChoice choice = select_backend(Device::parse(opt.device));
   const std::vector<int> predicted = predict(*choice.backend, model, data.X.cview());
   std::string text;
@@ -46,6 +54,7 @@ void run_eval(const ModelCommand& opt) {
   if (opt.data.data.empty()) throw InvalidArgument("--data is required");
   const KmeModel model = load_model(opt.model);
   const LabeledData data = load_data(opt.data, true);
+  check_features(opt, model, data);
   BackendChoice choice = select_backend(Device::parse(opt.device));
   const double acc = accuracy(predict(*choice.backend, model, data.X.cview()), encode_with(model.classes, data.labels));
   if (opt.json) {

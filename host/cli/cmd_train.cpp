@@ -75,6 +75,15 @@ void run_train(const TrainCommand& opt) {
     test = split_off(data, opt.test_fraction, opt.train.seed);
   }
   const LabelEncoding encoding = encode_labels(data.labels);
+  if (encoding.labels.num_classes < 2) {
+    // Caught here rather than by fit() so that the message names the file holding the labels.
+    const std::string source = !opt.data.labels.empty() ? opt.data.labels
+                               : !opt.data.data.empty() ? opt.data.data + " (label column " + opt.data.label_column + ")"
+                                                        : data.name;
+    throw InvalidArgument(source + ": the training labels hold a single class ('" + encoding.classes.front() + "')" +
+                          (opt.test_fraction > 0.0 ? " after the --test-fraction split" : "") +
+                          "; the network needs at least two");
+  }
   const TrainConfig config = make_train_config(opt.train);
   BackendChoice choice = select_backend(Device::parse(opt.train.device));
   Backend& backend = *choice.backend;

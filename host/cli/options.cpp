@@ -51,7 +51,9 @@ LabeledData load_data(const DataOptions& opt, bool need_labels) {
 
 void add_train_options(CLI::App* cmd, TrainOptions& opt) {
   cmd->add_option("--device", opt.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
-  cmd->add_option("--seed", opt.seed, "Seed of every random draw (subsamples, noise, splits)")->capture_default_str();
+  cmd->add_option("--seed", opt.seed, "Seed of every random draw (subsamples, noise, splits)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_option("--max-layers", opt.max_layers, "Most layers to grow")->capture_default_str();
   cmd->add_option("--sigma-smallest", opt.sigma_smallest, "Last width of each candidate grid")->capture_default_str();
   cmd->add_option("--sigma-count", opt.sigma_count, "Widths per candidate grid")->capture_default_str();
@@ -103,6 +105,7 @@ void apply_preset(const std::string& preset, CLI::App* cmd, TrainOptions& opt) {
   }
   if (!given(cmd, "--noise")) opt.noise = 0.02;
   if (!given(cmd, "--standardize")) opt.standardize = "separate";
+  if (!given(cmd, "--rho")) opt.rho = "rff";  // the reference's RBFSampler(random_state=1) estimate
   if (!given(cmd, "--sigma-smallest")) opt.sigma_smallest = it->second.sigma_smallest;
   if (!given(cmd, "--sigma-count")) opt.sigma_count = it->second.sigma_count;
 }

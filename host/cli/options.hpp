@@ -47,7 +47,8 @@ struct TrainOptions {
 void add_train_options(CLI::App* cmd, TrainOptions& opt);
 
 // The reference protocol for a shipped dataset (spec 1.2 and 1.5): noise 0.02, separate
-// standardisation, and the published (sigma_smallest, sigma_count). Options given on the command
+// standardisation, the published (sigma_smallest, sigma_count), and rho estimated as the reference
+// did (200 random Fourier features from RBFSampler(random_state=1)). Options given on the command
 // line override it.
 void apply_preset(const std::string& preset, CLI::App* cmd, TrainOptions& opt);
 std::vector<std::string> preset_names();

@@ -48,6 +48,7 @@ nlohmann::json fit_json(const FitResult& r) {
     j["test_accuracy"] = *r.test_accuracy;
     j["n_test"] = r.n_test;
   }
+  if (m.layers.empty()) j["warning"] = "no layer was accepted: predictions use the preprocessed input";
   return j;
 }
 
@@ -55,6 +56,8 @@ void print_fit_summary(const FitResult& r) {
   const KmeModel& m = *r.model;
   std::printf("layers %zu, normalised HSIC %.4f, fit %.3f s on %s\n", m.layers.size(), m.final_hsic(), m.fit_seconds,
               r.device.c_str());
+  if (m.layers.empty())
+    std::printf("warning: no layer was accepted: predictions use the preprocessed input\n");
   std::printf("train accuracy %.4f (%lld samples)\n", r.train_accuracy, static_cast<long long>(r.n_train));
   if (r.test_accuracy)
     std::printf("test accuracy  %.4f (%lld samples)\n", *r.test_accuracy, static_cast<long long>(r.n_test));

@@ -14,20 +14,23 @@ namespace lwnet::cpu {
 
 namespace {
 
-// A sorted list of the k best (distance, index) pairs seen so far.
+// A sorted list of the k best (distance, index) pairs seen so far. Empty slots hold (+inf, kEmpty),
+// after every real pair in that order: a real row whose squared distance overflows to +inf still
+// takes an empty slot (finite inputs always yield k real rows).
 class TopK {
  public:
+  static constexpr std::int64_t kEmpty = std::numeric_limits<std::int64_t>::max();
+
   explicit TopK(int k)
       : k_(k), distance_(static_cast<std::size_t>(k), std::numeric_limits<float>::infinity()),
-        index_(static_cast<std::size_t>(k), -1) {}
+        index_(static_cast<std::size_t>(k), kEmpty) {}
 
-  float threshold() const { return distance_[static_cast<std::size_t>(k_ - 1)]; }
-
-  // Candidates arrive in increasing index: an equal distance goes after the ones already held.
+  // Candidates arrive in increasing index: an equal distance goes after the real pairs already
+  // held and before the empty slots.
   void offer(float distance, std::int64_t index) {
-    if (!(distance < threshold())) return;
+    if (!before(distance, index, k_ - 1)) return;
     int pos = k_ - 1;
-    while (pos > 0 && distance_[static_cast<std::size_t>(pos - 1)] > distance) {
+    while (pos > 0 && before(distance, index, pos - 1)) {
       distance_[static_cast<std::size_t>(pos)] = distance_[static_cast<std::size_t>(pos - 1)];
       index_[static_cast<std::size_t>(pos)] = index_[static_cast<std::size_t>(pos - 1)];
       --pos;
@@ -37,6 +40,11 @@ class TopK {
   }
 
   float distance(int j) const { return distance_[static_cast<std::size_t>(j)]; }
+  // (distance, index) comes before slot j in (distance, index) order.
+  bool before(float distance, std::int64_t index, int j) const {
+    const float held = distance_[static_cast<std::size_t>(j)];
+    return distance < held || (distance == held && index < index_[static_cast<std::size_t>(j)]);
+  }
   std::int64_t index(int j) const { return index_[static_cast<std::size_t>(j)]; }
 
  private:

@@ -62,7 +62,7 @@ std::string layer_key(std::size_t l, const char* field) { return "layer." + std:
 template <class T>
 std::vector<T> values(const TensorData& t) {
   std::vector<T> v(t.bytes.size() / sizeof(T));
-  std::memcpy(v.data(), t.bytes.data(), t.bytes.size());
+  if (!t.bytes.empty()) std::memcpy(v.data(), t.bytes.data(), t.bytes.size());
   return v;
 }
 
@@ -85,7 +85,7 @@ Matrix<float> matrix_of(const SafetensorsFile& f, const std::string& name, std::
     inconsistent(f.path(), "tensor '" + name + "' is " + std::to_string(t.shape[0]) + "x" + std::to_string(t.shape[1]) +
                                ", expected " + std::to_string(rows) + "x" + (cols >= 0 ? std::to_string(cols) : "?"));
   Matrix<float> m = Matrix<float>::host(t.shape[0], t.shape[1]);
-  std::memcpy(m.data(), t.bytes.data(), t.bytes.size());
+  if (!t.bytes.empty()) std::memcpy(m.data(), t.bytes.data(), t.bytes.size());
   for (std::int64_t e = 0; e < m.size(); ++e)
     if (!std::isfinite(m.data()[e])) inconsistent(f.path(), "tensor '" + name + "' holds non-finite values");
   return m;
@@ -138,7 +138,12 @@ void save_model(const KmeModel& model, const std::string& path) {
   w.set_metadata("format", kFormat);
   w.set_metadata("format_version", std::to_string(KmeModel::kFormatVersion));
   w.set_metadata("lwnet_version", version());
-  w.set_metadata("classes", nlohmann::json(model.classes).dump());
+  try {  // label files are bytes; JSON (and so the header) holds UTF-8 text only
+    w.set_metadata("classes", nlohmann::json(model.classes).dump());
+  } catch (const nlohmann::json::exception&) {
+    throw IoError(path + ": cannot save the model: a class name is not valid UTF-8 (model files store "
+                         "class names as UTF-8 text)");
+  }
   w.set_metadata("hyperparameters", options_json(model).dump());
   w.set_metadata("input_dim", std::to_string(model.input_dim));
   w.set_metadata("layers", std::to_string(model.layers.size()));

@@ -23,6 +23,9 @@ enum class StandardizeMode {
   separate,  // each batch with its own statistics (the reference protocol; batch-dependent)
   none,
 };
+// rho_j, the RKHS norm of class j's embedding: exact, or the reference implementation's estimate
+// from 200 random Fourier features drawn exactly as scikit-learn's RBFSampler(random_state=1)
+// draws them (numpy's legacy MT19937 stream), the same map at every call.
 enum class RhoMethod { exact, rff };
 enum class Predictor { knn, mean, argmax };
 

@@ -80,9 +80,10 @@ __global__ void __launch_bounds__(kQueriesPerBlock)
     for (int j = 0; j < kRefTile; ++j) {
       const std::int64_t r = r0 + j;
       const float dist = acc[j];
-      if (r >= r_end || !(dist < best_distance[k - 1])) continue;
+      // Empty slots are (+inf, kNoIndex): a distance that overflowed to +inf still fills them.
+      if (r >= r_end || !before(dist, r, best_distance[k - 1], best_index[k - 1])) continue;
       int pos = k - 1;  // candidates come in increasing index: equal distances stay behind
-      while (pos > 0 && best_distance[pos - 1] > dist) {
+      while (pos > 0 && before(dist, r, best_distance[pos - 1], best_index[pos - 1])) {
         best_distance[pos] = best_distance[pos - 1];
         best_index[pos] = best_index[pos - 1];
         --pos;

@@ -54,6 +54,7 @@ KmeModel fit_kme(Backend& backend, MatrixView<const float> X, const Labels& labe
   const auto fit_start = Clock::now();
   KmeModel model;
   model.options = options;
+  model.standardize = StandardizeMode::none;  // X is already preprocessed; train() records its own mode
   model.input_dim = X.cols();
   model.classes = classes;
   model.train_labels = labels.y;

@@ -5,13 +5,15 @@
 #include <string>
 
 #include "lwnet/error.hpp"
+#include "train/kme/numpy_random.hpp"
 
 namespace lwnet::kme {
 
 namespace {
 
-// The RFF estimate's map is fixed (the reference used RBFSampler(random_state=1) at every call).
-constexpr std::uint64_t kRffSeedSalt = 0x5254464652484f31ULL;
+// The RFF estimate uses the reference's own map: RBFSampler(random_state=1), drawn afresh from the
+// same seed at every call.
+constexpr std::uint32_t kReferenceRffSeed = 1;
 
 }  // namespace
 
@@ -57,8 +59,7 @@ std::vector<double> layer_rho(Backend& backend, MatrixView<const float> Z_in, co
     rho = class_norms(backend, Z_in, labels, params);
   } else {
     // ||sum_{i in S_j} phi(z_i)|| from Y^T Phi (c x D).
-    Rng rng(options.seed ^ kRffSeedSalt);
-    const RffMap map = make_rff_map(Z_in.cols(), options.rff_features, rng);
+    const RffMap map = numpy_rff_map(Z_in.cols(), options.rff_features, kReferenceRffSeed);
     const std::int64_t n = Z_in.rows();
     const int c = labels.num_classes;
     Matrix<float> phi = backend.allocate<float>(n, options.rff_features);

@@ -9,8 +9,12 @@ namespace lwnet {
 
 namespace {
 
+// Names the option as the library field and as the lwnet flag: knn_k (--knn-k).
 [[noreturn]] void bad_option(const std::string& name, const std::string& what) {
-  throw InvalidArgument("option " + name + ": " + what);
+  std::string flag = "--" + name;
+  for (char& ch : flag)
+    if (ch == '_') ch = '-';
+  throw InvalidArgument("option " + name + " (" + flag + "): " + what);
 }
 
 }  // namespace
