@@ -78,11 +78,12 @@ def git_commit():
         return "unknown"
 
 
-def run_cv(lwnet, data, name, device, seed):
+def run_cv(lwnet, data, name, device, seed, extra=()):
     stem = os.path.join(data, name, name)
     if not os.path.exists(stem + "_1.csv"):
         return None, f"{stem}_1.csv not found"
-    command = [lwnet, "cv", "--folds", stem, "--preset", name, "--device", device, "--seed", str(seed), "--json"]
+    command = [lwnet, "cv", "--folds", stem, "--preset", name, "--device", device, "--seed", str(seed), "--json",
+               *extra]
     print("running:", " ".join(command), flush=True)
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
@@ -173,6 +174,23 @@ def markdown(report):
         add("")
         add("The per-fold table above is the first seed's.")
         add("")
+    add("## Exact rho")
+    add("")
+    add("lwnet's default outside `--preset` computes rho exactly; the same protocol with `--rho exact` "
+        f"(seed {report['seeds'][0]}):")
+    add("")
+    add("| data | layers | train acc | test acc | H | fit s/fold | reproduced |")
+    add("|---|---|---|---|---|---|---|")
+    for name in REFERENCE:
+        entry = report["datasets"].get(name)
+        if not entry or entry.get("error") or "exact_rho" not in entry:
+            continue
+        s = entry["exact_rho"]["summary"]
+        ok, why = criteria(name, s)
+        add(f"| {name} | {s['layers_mean']:.2f} ± {s['layers_std']:.2f} | {s['train_accuracy_mean']:.2f} | "
+            f"{s['test_accuracy_mean']:.3f} ± {s['test_accuracy_std']:.3f} | {s['hsic_mean']:.2f} | "
+            f"{s['fit_seconds_mean']:.3f} | {'yes' if ok else 'NO'}: {why} |")
+    add("")
     add("## Speed")
     add("")
     for name, seconds in RERUN_SECONDS.items():
@@ -222,6 +240,9 @@ def main():
             report["datasets"][name] = {"error": error}
             continue
         result = combine(runs)
+        exact, error = run_cv(args.lwnet, args.data, name, args.device, args.seeds[0], ["--rho", "exact"])
+        if exact:
+            result["exact_rho"] = exact
         report["datasets"][name] = result
         report["device"] = result["device"]
         report["device_description"] = result["device_description"]

@@ -31,9 +31,18 @@ struct HsicOfWidth {
     const float* d2 = sq_distance.data();
     const double* w = weight.data();
     const std::size_t pairs = sq_distance.size();
+    // Blocks of exponentials first, then their float64 dot with the weights: each loop vectorises
+    // on its own (fused, gcc leaves the exponential scalar).
+    constexpr std::size_t kBlock = 512;
+    float e[kBlock];
     double f = 0.0;
+    for (std::size_t p0 = 0; p0 < pairs; p0 += kBlock) {
+      const std::size_t count = std::min(kBlock, pairs - p0);
+#pragma omp simd
+      for (std::size_t q = 0; q < count; ++q) e[q] = detail::exp_nonpositive(scale * d2[p0 + q]);
 #pragma omp simd reduction(+ : f)
-    for (std::size_t p = 0; p < pairs; ++p) f += static_cast<double>(detail::exp_nonpositive(scale * d2[p])) * w[p];
+      for (std::size_t q = 0; q < count; ++q) f += static_cast<double>(e[q]) * w[p0 + q];
+    }
     return diagonal + f;
   }
 };
