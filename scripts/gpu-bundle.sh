@@ -3,6 +3,7 @@
 # into .gpu-bundle/ (git-ignored), to be carried with the device call:
 #   debs/  Debian packages of the build dependencies (unpacked there with dpkg -x)
 #   src/   GoogleTest sources, built from source there if the packaged library does not load
+#   nik/   the paper's ten-fold data (from ../shared/data/nik when present), for the reproduction
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bundle=.gpu-bundle
@@ -15,5 +16,10 @@ packages=(
 )
 (cd "$bundle/debs" && apt-get download "${packages[@]}")
 cp -r /usr/src/googletest "$bundle/src/googletest"
+if [[ -d ../shared/data/nik ]]; then
+  cp -r ../shared/data/nik "$bundle/nik"
+else
+  echo "gpu-bundle: ../shared/data/nik not found: the GPU run will skip the paper reproduction"
+fi
 du -sh "$bundle"
 echo "gpu-bundle: ready; carry .gpu-bundle and run: bash scripts/gpu-run.sh"

@@ -2,7 +2,9 @@
 # Run ON THE GPU MACHINE (CUDA toolkit, CMake and Python, but none of lwnet's other build
 # dependencies and no network), with .gpu-bundle/ from scripts/gpu-bundle.sh carried along.
 # One command: unpack the bundle, build for sm_90, run the whole test suite (CUDA parity tests
-# included), then the benchmarks. Logs and JSON go to $OUT (or build/gpu-out).
+# included), the benchmarks, the paper reproduction and the main job. Logs and JSON go to $OUT
+# (or build/gpu-out): at most 8 files, as the device tool returns no more (main.txt holds the
+# reproduction's log, then the main job's).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-build/gpu-out}
@@ -40,12 +42,12 @@ configure() {
     -DLWNET_ENABLE_CUDA=ON "${gtest_src[@]}" "$@"
 }
 echo "== configure and build"
-if ! configure >"$out/configure.txt" 2>&1; then
-  tail -n 40 "$out/configure.txt"
+if ! configure >"$out/build.txt" 2>&1; then
+  tail -n 40 "$out/build.txt"
   echo "gpu-run: configure failed" >&2
   exit 1
 fi
-if ! cmake --build "$build" -j "$(nproc)" >"$out/build.txt" 2>&1; then
+if ! cmake --build "$build" -j "$(nproc)" >>"$out/build.txt" 2>&1; then
   grep -E "error|FAILED" "$out/build.txt" | head -n 40
   echo "gpu-run: build failed" >&2
   exit 1
@@ -64,7 +66,16 @@ else
   echo "gpu-run: no benchmark binary (Google Benchmark missing?)"
 fi
 
+echo "== paper reproduction (10 folds x 8 datasets, seed 0)"
+if [[ -d $bundle/nik ]] && command -v python3 >/dev/null; then
+  python3 bench/nik/reproduce_paper.py --lwnet "$build/bin/lwnet" --data "$bundle/nik" --device cuda \
+    --out-json "$out/nik-cuda.json" --out-md "$out/RESULTS-cuda.md" >"$out/main.txt" 2>&1 || status=1
+  grep -v "^running" "$out/main.txt"
+else
+  echo "gpu-run: no .gpu-bundle/nik or no python3: reproduction skipped"
+fi
+
 echo "== main job"
-"$build/bin/lwnet" info 2>&1 | tee "$out/info.txt"
-"$build/bin/lwnet" hsic 2>&1 | tee "$out/main.txt"
+"$build/bin/lwnet" info 2>&1 | tee -a "$out/machine.txt"
+"$build/bin/lwnet" train --test-fraction 0.3 2>&1 | tee -a "$out/main.txt"
 exit $status

@@ -259,9 +259,15 @@ def main():
         json.dump(report, f, indent=1)
     with open(args.out_md, "w") as f:
         f.write(markdown(report))
+    skipped = [n for n, e in report["datasets"].items() if e.get("error")]
     failed = [n for n, e in report["datasets"].items() if not e.get("error") and not criteria(n, e["summary"])[0]]
-    print(f"wrote {out_json} and {args.out_md}; {'all reproduced' if not failed else 'NOT reproduced: ' + ', '.join(failed)}")
-    return 1 if failed else 0
+    verdicts = []
+    if failed:
+        verdicts.append("NOT reproduced: " + ", ".join(failed))
+    if skipped:
+        verdicts.append("skipped (not run): " + ", ".join(skipped))
+    print(f"wrote {out_json} and {args.out_md}; {'; '.join(verdicts) if verdicts else 'all reproduced'}")
+    return 1 if failed or skipped else 0
 
 
 if __name__ == "__main__":
