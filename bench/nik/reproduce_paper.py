@@ -46,15 +46,21 @@ def criteria(name, summary):
     checks = []
     if name in MEMORISATION:
         ok = summary["train_accuracy_mean"] >= 0.9
-        checks.append((ok, f"train {summary['train_accuracy_mean']:.2f} >= 0.90"))
+        checks.append((ok, f"train {summary['train_accuracy_mean']:.2f} {'>=' if ok else '<'} 0.90"))
     else:
         bound = ref["test"][0] - ref["test"][1]
         ok = summary["test_accuracy_mean"] >= bound - 1e-12
-        checks.append((ok, f"test {summary['test_accuracy_mean']:.3f} >= {bound:.2f}"))
+        checks.append((ok, f"test {summary['test_accuracy_mean']:.3f} {'>=' if ok else '<'} {bound:.2f}"))
         allowed = max(1.0, 2.0 * ref["layers"][1])
         diff = abs(summary["layers_mean"] - ref["layers"][0])
-        checks.append((diff <= allowed + 1e-12, f"|L - {ref['layers'][0]:.2f}| = {diff:.2f} <= {allowed:.2f}"))
+        ok = diff <= allowed + 1e-12
+        checks.append((ok, f"|L - {ref['layers'][0]:.2f}| = {diff:.2f} {'<=' if ok else '>'} {allowed:.2f}"))
     return all(ok for ok, _ in checks), "; ".join(text for _, text in checks)
+
+
+def cell(text):
+    """Text for a markdown table cell: a bare '|' would end the cell."""
+    return text.replace("|", "\\|")
 
 
 def machine_description():
@@ -134,7 +140,7 @@ def markdown(report):
         if entry is None or entry.get("error"):
             why = entry["error"] if entry else "not run"
             add(f"| {name} | – | {fmt(ref['layers'])} | – | – | {fmt(ref['test'])} | – | {fmt(ref['hsic'])} | – | "
-                f"{fmt(ref['time'])} | not run: {why} |")
+                f"{fmt(ref['time'])} | not run: {cell(why)} |")
             continue
         s = entry["summary"]
         ok, why = criteria(name, s)
@@ -142,7 +148,7 @@ def markdown(report):
             f"{s['train_accuracy_mean']:.2f} ± {s['train_accuracy_std']:.2f} | "
             f"{s['test_accuracy_mean']:.3f} ± {s['test_accuracy_std']:.3f} | {fmt(ref['test'])} | "
             f"{s['hsic_mean']:.2f} ± {s['hsic_std']:.2f} | {fmt(ref['hsic'])} | {s['fit_seconds_mean']:.3f} | "
-            f"{fmt(ref['time'])} | {'yes' if ok else 'NO'}: {why} |")
+            f"{fmt(ref['time'])} | {'yes' if ok else 'NO'}: {cell(why)} |")
     add("")
     add("Criteria (REFERENCE_RESULTS.md): real datasets need mean test accuracy ≥ reference mean − one reference "
         "std and |mean L − reference L| ≤ max(1, 2 × reference std); the memorisation sets (adversarial, random: "
@@ -189,7 +195,7 @@ def markdown(report):
         ok, why = criteria(name, s)
         add(f"| {name} | {s['layers_mean']:.2f} ± {s['layers_std']:.2f} | {s['train_accuracy_mean']:.2f} | "
             f"{s['test_accuracy_mean']:.3f} ± {s['test_accuracy_std']:.3f} | {s['hsic_mean']:.2f} | "
-            f"{s['fit_seconds_mean']:.3f} | {'yes' if ok else 'NO'}: {why} |")
+            f"{s['fit_seconds_mean']:.3f} | {'yes' if ok else 'NO'}: {cell(why)} |")
     add("")
     add("## Speed")
     add("")
