@@ -3,6 +3,7 @@
 // Range reduction x = n ln2 + r, |r| <= ln2/2, then a degree-7 Taylor polynomial for e^r
 // (truncation error r^8/8! < 6e-9 relative) and 2^n built in the exponent bits.
 // Max error about 2 ulp; arguments below -87 (results < 1.7e-38) return 0; exp(0) is exactly 1.
+// One body serves float and 8-lane vectors (cpu/simd.hpp), so both give the same bits.
 #pragma once
 
 #include <cstdint>
@@ -10,17 +11,20 @@
 
 namespace lwnet::detail {
 
-inline float exp_nonpositive(float x) {
+// F: float, or a GCC vector of floats; I: the matching std::int32_t type.
+template <class F, class I, class ToInt, class Select>
+inline F exp_nonpositive_generic(F x, ToInt to_int, Select select) {
   constexpr float kLog2e = 1.44269504088896341f;
-  constexpr float kLn2Hi = 0.693359375f;    // ln 2 split so n * kLn2Hi is exact
+  constexpr float kLn2Hi = 0.693359375f;  // ln 2 split so n * kLn2Hi is exact
   constexpr float kLn2Lo = -2.12194440e-4f;
   constexpr float kMinArg = -87.0f;
-  const float xc = x < kMinArg ? kMinArg : x;
+  const auto below = x < kMinArg;
+  const F xc = select(below, F{} + kMinArg, x);
   // Round to nearest by adding and removing 1.5 * 2^23 (std::floor does not vectorise here).
   constexpr float kRoundMagic = 12582912.0f;
-  const float n = (xc * kLog2e + kRoundMagic) - kRoundMagic;
-  const float r = (xc - n * kLn2Hi) - n * kLn2Lo;
-  float p = 1.0f / 5040.0f;
+  const F n = (xc * kLog2e + kRoundMagic) - kRoundMagic;
+  const F r = (xc - n * kLn2Hi) - n * kLn2Lo;
+  F p = F{} + 1.0f / 5040.0f;
   p = p * r + 1.0f / 720.0f;
   p = p * r + 1.0f / 120.0f;
   p = p * r + 1.0f / 24.0f;
@@ -28,10 +32,17 @@ inline float exp_nonpositive(float x) {
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
-  const std::int32_t bits = (static_cast<std::int32_t>(n) + 127) << 23;
-  float scale;
+  const I bits = (to_int(n) + 127) << 23;
+  F scale;
+  static_assert(sizeof scale == sizeof bits, "float and int lanes must match");
   std::memcpy(&scale, &bits, sizeof scale);
-  return x < kMinArg ? 0.0f : p * scale;
+  return select(below, F{}, p * scale);
+}
+
+inline float exp_nonpositive(float x) {
+  return exp_nonpositive_generic<float, std::int32_t>(
+      x, [](float n) { return static_cast<std::int32_t>(n); },
+      [](bool c, float a, float b) { return c ? a : b; });
 }
 
 }  // namespace lwnet::detail

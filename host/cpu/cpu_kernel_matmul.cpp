@@ -12,6 +12,7 @@
 
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_tiles.hpp"
+#include "cpu/simd.hpp"
 
 namespace lwnet::cpu {
 
@@ -25,7 +26,7 @@ constexpr std::int64_t kMaxPartialBytes = 1 << 28;  // per-split sums kept for f
 struct BlockScratch {
   TileScratch tile;
   std::vector<float> k;          // (kTileRows, kTileCols) kernel values
-  std::vector<float> bt;         // (c, kTileCols) B tile, transposed
+  std::vector<float> bt;         // (c, kTileCols) B tile, transposed (row stride: the tile's padded width)
   std::vector<double> split_sum; // (kTileRows, c)
 
   explicit BlockScratch(std::int64_t c)
@@ -42,6 +43,38 @@ struct FusedProblem {
   std::int64_t x_tiles;
 };
 
+// A register block of the K.B product: kRowsPerBlock rows of K by up to kClassesPerBlock
+// columns of B, one vector of partial sums each, over the tile's columns.
+constexpr int kRowsPerBlock = 4;
+constexpr int kClassesPerBlock = 4;
+
+// split_sum[a][j0 + q] += sum_b k[a][b] bt[j0 + q][b] for the tile's rows, classes j0..j0+kClasses.
+// Each (a, j) sum is the same float32 lane sums and the same fixed lane order in any block: short
+// row blocks repeat their last row and the extra results are discarded.
+template <int kClasses>
+void tile_times_b(const float* k, std::int64_t tm, const float* bt, std::int64_t ldbt, std::int64_t j0,
+                  std::int64_t c, double* split_sum) {
+  const float* bj[kClasses];
+  for (int q = 0; q < kClasses; ++q) bj[q] = bt + (j0 + q) * ldbt;
+  for (std::int64_t a0 = 0; a0 < tm; a0 += kRowsPerBlock) {
+    const float* krow[kRowsPerBlock];
+    for (int r = 0; r < kRowsPerBlock; ++r) krow[r] = k + std::min<std::int64_t>(a0 + r, tm - 1) * kTileCols;
+    simd::Vec acc[kRowsPerBlock][kClasses] = {};
+    for (std::int64_t b = 0; b < ldbt; b += simd::kLanes) {
+      simd::Vec kv[kRowsPerBlock];
+      for (int r = 0; r < kRowsPerBlock; ++r) kv[r] = simd::load(krow[r] + b);
+      for (int q = 0; q < kClasses; ++q) {
+        const simd::Vec bv = simd::load(bj[q] + b);
+        for (int r = 0; r < kRowsPerBlock; ++r) acc[r][q] = acc[r][q] + kv[r] * bv;
+      }
+    }
+    const std::int64_t rows = std::min<std::int64_t>(kRowsPerBlock, tm - a0);
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (int q = 0; q < kClasses; ++q)  // float32 within a tile, float64 across tiles
+        split_sum[static_cast<std::size_t>((a0 + r) * c + j0 + q)] += simd::horizontal_sum(acc[r][q]);
+  }
+}
+
 // scratch.split_sum = the float64 sum over split `split`'s tiles for Z rows [z0, z0 + tm).
 void sum_split(const FusedProblem& p, std::int64_t z0, std::int64_t tm, std::int64_t split, BlockScratch& s) {
   const std::int64_t c = p.B.cols();
@@ -51,19 +84,24 @@ void sum_split(const FusedProblem& p, std::int64_t z0, std::int64_t tm, std::int
   for (std::int64_t t = split * kTilesPerSplit; t < t_end; ++t) {
     const std::int64_t x0 = t * kTileCols;
     const std::int64_t tn = std::min(kTileCols, n - x0);
+    const std::int64_t tn_padded = simd::round_up(tn, simd::kLanes);
     compute_tile(p.kc, p.z, z0, tm, p.x, x0, tn, p.self_offset, s.k.data(), kTileCols, s.tile);
+    // Padding columns multiply zeros of B: clear K there too, so an infinite value cannot
+    // turn into NaN.
+    for (std::int64_t a = 0; a < tm; ++a) std::fill(s.k.data() + a * kTileCols + tn, s.k.data() + a * kTileCols + tn_padded, 0.0f);
+    std::fill(s.bt.begin(), s.bt.begin() + c * tn_padded, 0.0f);
     for (std::int64_t b = 0; b < tn; ++b) {
       const float* brow = p.B.data() + (x0 + b) * p.B.ld();
-      for (std::int64_t j = 0; j < c; ++j) s.bt[static_cast<std::size_t>(j * tn + b)] = brow[j];
+      for (std::int64_t j = 0; j < c; ++j) s.bt[static_cast<std::size_t>(j * tn_padded + b)] = brow[j];
     }
-    for (std::int64_t a = 0; a < tm; ++a) {
-      const float* krow = s.k.data() + a * kTileCols;
-      for (std::int64_t j = 0; j < c; ++j) {
-        const float* bj = s.bt.data() + j * tn;
-        float sum = 0.0f;  // float32 within a tile
-#pragma omp simd reduction(+ : sum)
-        for (std::int64_t b = 0; b < tn; ++b) sum += krow[b] * bj[b];
-        s.split_sum[static_cast<std::size_t>(a * c + j)] += sum;  // float64 across tiles
+    for (std::int64_t j0 = 0; j0 < c; j0 += kClassesPerBlock) {
+      const float* bt = s.bt.data();
+      double* sums = s.split_sum.data();
+      switch (std::min<std::int64_t>(kClassesPerBlock, c - j0)) {
+        case 1: tile_times_b<1>(s.k.data(), tm, bt, tn_padded, j0, c, sums); break;
+        case 2: tile_times_b<2>(s.k.data(), tm, bt, tn_padded, j0, c, sums); break;
+        case 3: tile_times_b<3>(s.k.data(), tm, bt, tn_padded, j0, c, sums); break;
+        default: tile_times_b<4>(s.k.data(), tm, bt, tn_padded, j0, c, sums); break;
       }
     }
   }

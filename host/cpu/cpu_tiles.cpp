@@ -1,5 +1,6 @@
 // Kernel-value tiles on the CPU. Dot-based kernels (gaussian via the norms identity, linear,
-// polynomial) take z.x from a transposed-X loop for few features and from BLAS sgemm otherwise;
+// polynomial) take z.x from a register-blocked loop over X transposed for few features and from
+// BLAS sgemm otherwise;
 // the laplacian kernel accumulates |z - x|. The elementwise finish is written so gcc vectorises it.
 #include "cpu/cpu_tiles.hpp"
 
@@ -7,6 +8,7 @@
 #include <cmath>
 
 #include "cpu/blas_lapack.hpp"
+#include "cpu/simd.hpp"
 #include "core/vector_exp.hpp"
 
 namespace lwnet::cpu {
@@ -29,35 +31,68 @@ std::vector<float> row_sq_norms(const MatrixView<const float>& X, int threads) {
 
 namespace {
 
-// xt (d, tn) = X[x0 : x0 + tn]^T, so inner loops run over contiguous X rows.
+// xt (d, tn_padded) = X[x0 : x0 + tn]^T, zero beyond column tn, so inner loops run over
+// contiguous X rows in whole register blocks.
 void transpose_block(const MatrixView<const float>& X, std::int64_t x0, std::int64_t tn,
-                     std::vector<float>& xt) {
+                     std::int64_t tn_padded, std::vector<float>& xt) {
   const std::int64_t d = X.cols();
-  xt.resize(static_cast<std::size_t>(d * tn));
+  xt.assign(static_cast<std::size_t>(d * tn_padded), 0.0f);
   for (std::int64_t b = 0; b < tn; ++b) {
     const float* x = X.data() + (x0 + b) * X.ld();
-    for (std::int64_t k = 0; k < d; ++k) xt[static_cast<std::size_t>(k * tn + b)] = x[k];
+    for (std::int64_t k = 0; k < d; ++k) xt[static_cast<std::size_t>(k * tn_padded + b)] = x[k];
   }
 }
 
-// k[a][b] = sum_f term(z_af, x_bf) over the features, through X's block transposed so the inner
-// loop runs over contiguous memory.
-template <class Term>
+constexpr auto multiply = [](simd::Vec z, simd::Vec x) { return z * x; };
+constexpr auto unchanged = [](std::int64_t, std::int64_t, simd::Vec v) { return v; };
+
+// A register block of the feature loop: kBlockRows rows of Z by kBlockVectors vectors of X.
+constexpr int kBlockRows = 4;
+constexpr int kBlockVectors = 4;
+constexpr std::int64_t kBlockCols = kBlockVectors * simd::kLanes;
+
+// k[a][b] = finish(a, b, sum_f term(z_af, x_bf)), the sum over the features in order, through
+// X's block transposed; finish maps a vector of sums for columns b..b+7 of row a while it is
+// still in registers.
+// Each (a, b) is one chain of float32 additions in feature order, whichever block it falls in:
+// short row blocks repeat their last row and short column blocks read zero padding, and the
+// extra results are discarded, so a value never depends on the tile's extents.
+template <class Term, class Finish>
 void feature_sum_tile(const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm,
                       const MatrixView<const float>& X, std::int64_t x0, std::int64_t tn, float* k,
-                      std::int64_t ldk, TileScratch& scratch, Term term) {
+                      std::int64_t ldk, TileScratch& scratch, Term term, Finish finish) {
   const std::int64_t d = Z.cols();
-  transpose_block(X, x0, tn, scratch.x_transposed);
+  const std::int64_t tn_padded = simd::round_up(tn, kBlockCols);
+  transpose_block(X, x0, tn, tn_padded, scratch.x_transposed);
   const float* xt = scratch.x_transposed.data();
-  for (std::int64_t a = 0; a < tm; ++a) {
-    const float* z = Z.data() + (z0 + a) * Z.ld();
-    float* row = k + a * ldk;
-    std::fill(row, row + tn, 0.0f);
-    for (std::int64_t f = 0; f < d; ++f) {
-      const float zf = z[f];
-      const float* xf = xt + f * tn;
-#pragma omp simd
-      for (std::int64_t b = 0; b < tn; ++b) row[b] += term(zf, xf[b]);
+  for (std::int64_t a0 = 0; a0 < tm; a0 += kBlockRows) {
+    const float* z[kBlockRows];
+    for (int r = 0; r < kBlockRows; ++r) z[r] = Z.data() + (z0 + std::min<std::int64_t>(a0 + r, tm - 1)) * Z.ld();
+    const int rows = static_cast<int>(std::min<std::int64_t>(kBlockRows, tm - a0));
+    for (std::int64_t b0 = 0; b0 < tn_padded; b0 += kBlockCols) {
+      simd::Vec acc[kBlockRows][kBlockVectors] = {};
+      for (std::int64_t f = 0; f < d; ++f) {
+        const float* xf = xt + f * tn_padded + b0;
+        simd::Vec x[kBlockVectors];
+        for (int v = 0; v < kBlockVectors; ++v) x[v] = simd::load(xf + v * simd::kLanes);
+        for (int r = 0; r < kBlockRows; ++r) {
+          const simd::Vec zf = simd::splat(z[r][f]);
+          for (int v = 0; v < kBlockVectors; ++v) acc[r][v] = acc[r][v] + term(zf, x[v]);
+        }
+      }
+      const std::int64_t cols = std::min(kBlockCols, tn - b0);
+      for (int r = 0; r < rows; ++r)
+        for (int v = 0; v < kBlockVectors; ++v) acc[r][v] = finish(a0 + r, b0 + v * simd::kLanes, acc[r][v]);
+      for (int r = 0; r < rows; ++r) {
+        float* row = k + (a0 + r) * ldk + b0;
+        if (cols == kBlockCols) {
+          for (int v = 0; v < kBlockVectors; ++v) simd::store(row + v * simd::kLanes, acc[r][v]);
+        } else {
+          float block[kBlockCols];
+          for (int v = 0; v < kBlockVectors; ++v) simd::store(block + v * simd::kLanes, acc[r][v]);
+          std::copy(block, block + cols, row);
+        }
+      }
     }
   }
 }
@@ -85,14 +120,28 @@ void dot_tile(const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm
       std::copy(scratch.k_padded.data() + a * tn, scratch.k_padded.data() + (a + 1) * tn, k + a * ldk);
     return;
   }
-  feature_sum_tile(Z, z0, tm, X, x0, tn, k, ldk, scratch, [](float z, float x) { return z * x; });
+  feature_sum_tile(Z, z0, tm, X, x0, tn, k, ldk, scratch, multiply, unchanged);
 }
 
-// k = sum_f |z_f - x_f| (tm x tn).
-void l1_tile(const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm,
-             const MatrixView<const float>& X, std::int64_t x0, std::int64_t tn, float* k,
-             std::int64_t ldk, TileScratch& scratch) {
-  feature_sum_tile(Z, z0, tm, X, x0, tn, k, ldk, scratch, [](float z, float x) { return std::fabs(z - x); });
+// k = exp(-|z - x|_1 / sigma) (tm x tn), the L1 distance summed in feature order.
+void laplacian_tile(const KernelConstants& kc, const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm,
+                    const MatrixView<const float>& X, std::int64_t x0, std::int64_t tn, float* k,
+                    std::int64_t ldk, TileScratch& scratch) {
+  const simd::Vec scale = simd::splat(kc.neg_inv_sigma);
+  feature_sum_tile(
+      Z, z0, tm, X, x0, tn, k, ldk, scratch, [](simd::Vec z, simd::Vec x) { return simd::abs(z - x); },
+      [&](std::int64_t, std::int64_t, simd::Vec l1) { return simd::exp_nonpositive(scale * l1); });
+}
+
+// Self-pairs: distance exactly 0 (cancellation in the norms identity leaves a residue).
+void fix_self_pairs(const KernelConstants& kc, std::int64_t z0, std::int64_t tm, std::int64_t x0, std::int64_t tn,
+                    std::int64_t self_offset, float* k, std::int64_t ldk) {
+  if (self_offset == detail::kNoSelfPairs || (kc.op != TileOp::gaussian && kc.op != TileOp::squared_distance))
+    return;
+  for (std::int64_t a = 0; a < tm; ++a) {
+    const std::int64_t b = z0 + a + self_offset - x0;
+    if (b >= 0 && b < tn) k[a * ldk + b] = kc.op == TileOp::gaussian ? 1.0f : 0.0f;
+  }
 }
 
 // row[b] <- base^degree with base = gamma row[b] + coef0, by repeated squaring over the row.
@@ -122,15 +171,10 @@ void compute_tile(const KernelConstants& kc, const TileOperand& Z, std::int64_t 
                   const TileOperand& X, std::int64_t x0, std::int64_t tn, std::int64_t self_offset,
                   float* k, std::int64_t ldk, TileScratch& scratch) {
   if (kc.op == TileOp::laplacian) {
-    l1_tile(Z.rows, z0, tm, X.rows, x0, tn, k, ldk, scratch);
-    for (std::int64_t a = 0; a < tm; ++a) {
-      float* row = k + a * ldk;
-#pragma omp simd
-      for (std::int64_t b = 0; b < tn; ++b) row[b] = detail::exp_nonpositive(kc.neg_inv_sigma * row[b]);
-    }
-    return;  // identical rows give an L1 distance of exactly 0: no self-pair fix needed
+    // Identical rows give an L1 distance of exactly 0: no self-pair fix needed.
+    laplacian_tile(kc, Z.rows, z0, tm, X.rows, x0, tn, k, ldk, scratch);
+    return;
   }
-
   dot_tile(Z.rows, z0, tm, X.rows, x0, tn, k, ldk, scratch);
   for (std::int64_t a = 0; a < tm; ++a) {
     float* row = k + a * ldk;
@@ -155,13 +199,8 @@ void compute_tile(const KernelConstants& kc, const TileOperand& Z, std::int64_t 
       case TileOp::linear:
       case TileOp::laplacian: break;
     }
-    // Self-pairs: distance exactly 0 (cancellation in the norms identity leaves a residue).
-    if (self_offset != detail::kNoSelfPairs &&
-        (kc.op == TileOp::gaussian || kc.op == TileOp::squared_distance)) {
-      const std::int64_t b = z0 + a + self_offset - x0;
-      if (b >= 0 && b < tn) row[b] = kc.op == TileOp::gaussian ? 1.0f : 0.0f;
-    }
   }
+  fix_self_pairs(kc, z0, tm, x0, tn, self_offset, k, ldk);
 }
 
 }  // namespace lwnet::cpu

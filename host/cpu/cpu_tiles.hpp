@@ -30,7 +30,7 @@ struct TileOperand {
 
 // Per-thread working memory, reused across tiles.
 struct TileScratch {
-  std::vector<float> x_transposed;  // (d, tn)
+  std::vector<float> x_transposed;  // (d, tn rounded up to a register block)
   std::vector<float> power;         // (tn) polynomial powers
   std::vector<float> z_padded;      // (kTileRows, d) a short Z block, zero-padded for BLAS
   std::vector<float> k_padded;      // (kTileRows, tn) its products
