@@ -8,6 +8,12 @@
 
 #include "core/vector_exp.hpp"
 
+#if defined(__AVX__) && defined(__FMA__)
+#include <immintrin.h>
+#else
+#include <cmath>
+#endif
+
 namespace lwnet::cpu::simd {
 
 constexpr int kLanes = 8;
@@ -30,6 +36,26 @@ inline Vec abs(Vec v) {
   b &= 0x7fffffff;
   std::memcpy(&v, &b, sizeof v);
   return v;
+}
+
+// a * b + c with one rounding per lane, whatever the compiler's contraction choices (the kNN
+// distances must match the GPU's fmaf bit for bit).
+inline Vec fma(Vec a, Vec b, Vec c) {
+#if defined(__AVX__) && defined(__FMA__)
+  static_assert(sizeof(Vec) == sizeof(__m256), "one AVX register");
+  __m256 x, y, z;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  std::memcpy(&z, &c, sizeof z);
+  const __m256 r = _mm256_fmadd_ps(x, y, z);
+  Vec out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+#else
+  Vec out;
+  for (int i = 0; i < kLanes; ++i) out[i] = std::fma(a[i], b[i], c[i]);
+  return out;
+#endif
 }
 
 // Lane-wise detail::exp_nonpositive: the same operations, so the same bits as the scalar one.
