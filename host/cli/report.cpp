@@ -1,13 +1,58 @@
 #include "cli/report.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <memory>
 
 namespace lwnet::cli {
 
+namespace {
+
+// A layer counts as long, and gets width-by-width progress, once it has run this long.
+constexpr double kLongLayerSeconds = 2.0;
+
+std::string progress_bar(int done, int total) {
+  constexpr int kWidth = 20;
+  const int filled = total > 0 ? done * kWidth / total : 0;
+  return "[" + std::string(static_cast<std::size_t>(filled), '#') +
+         std::string(static_cast<std::size_t>(kWidth - filled), '.') + "]";
+}
+
+// Widths tried in a long layer: a bar redrawn in place on a terminal, plain lines otherwise.
+// The time left is an upper bound: the layer ends at the first width that improves HSIC.
+void print_width_progress(const LayerProgress& p, const std::string& prefix, bool tty, bool& bar_shown) {
+  const double per_width = p.layer_seconds / p.width;
+  const double left = per_width * (p.widths - p.width);
+  char text[256];
+  std::snprintf(text, sizeof text, "%slayer %2d  %s width %d/%d (sigma %.4g, HSIC %.4f)  %.2f s/width, at most %.0f s left",
+                prefix.c_str(), p.layer, progress_bar(p.width, p.widths).c_str(), p.width, p.widths, p.sigma, p.hsic,
+                per_width, left);
+  if (tty) {
+    std::printf("\r\033[K%s", text);
+    bar_shown = true;
+  } else {
+    std::printf("%s\n", text);
+  }
+}
+
+}  // namespace
+
 ProgressCallback progress_printer(bool enabled, const std::string& prefix) {
   if (!enabled) return {};
-  return [prefix](const LayerProgress& p) {
-    if (p.accepted != nullptr) {
+  const bool tty = isatty(fileno(stdout)) != 0;
+  auto bar_shown = std::make_shared<bool>(false);
+  return [prefix, tty, bar_shown](const LayerProgress& p) {
+    if (p.event == LayerProgress::Event::width_tried) {
+      if (p.layer_seconds >= kLongLayerSeconds) print_width_progress(p, prefix, tty, *bar_shown);
+      std::fflush(stdout);
+      return;
+    }
+    if (*bar_shown) {
+      std::printf("\r\033[K");  // the bar gives way to the layer's line
+      *bar_shown = false;
+    }
+    if (p.event == LayerProgress::Event::layer_accepted) {
       const KmeLayer& l = *p.accepted;
       std::printf("%slayer %2d  sigma %-10.4g sigma_beta %-10.4g HSIC %.4f  extra columns %zu  widths tried %d  %.2f s\n",
                   prefix.c_str(), p.layer, l.sigma, l.sigma_beta, l.hsic, l.extra_rows.size(), l.candidates_tried,

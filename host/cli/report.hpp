@@ -10,7 +10,9 @@
 
 namespace lwnet::cli {
 
-// Prints one line per accepted layer and the reason growing stopped (text mode only).
+// Prints one line per accepted layer and the reason growing stopped (text mode only); in a
+// layer that runs longer than 2 s, the widths tried too, with the rate and the time left: a
+// progress bar redrawn in place on a terminal, a plain line each otherwise.
 ProgressCallback progress_printer(bool enabled, const std::string& prefix = "");
 
 struct FitResult {

@@ -97,11 +97,20 @@ struct KmeModel {
   double final_hsic() const { return layers.empty() ? 0.0 : layers.back().hsic; }
 };
 
-// Reported after each accepted layer, and once when growing stops.
+// Reported after each width tried, after each accepted layer, and once when growing stops.
 struct LayerProgress {
-  int layer = 0;  // 1-based
-  const KmeLayer* accepted = nullptr;  // nullptr for the final "stopped" report
-  std::string stop_reason;             // set on the final report
+  enum class Event { width_tried, layer_accepted, stopped };
+  Event event = Event::layer_accepted;
+  int layer = 0;                       // 1-based: the layer being grown (or, when stopped, the count)
+  const KmeLayer* accepted = nullptr;  // layer_accepted only
+  std::string stop_reason;             // stopped only
+  // width_tried: the candidate (1-based) of `widths` in this layer's grid, its width and
+  // normalised HSIC, and the seconds since the layer began.
+  int width = 0;
+  int widths = 0;
+  double sigma = 0.0;
+  double hsic = 0.0;
+  double layer_seconds = 0.0;
 };
 using ProgressCallback = std::function<void(const LayerProgress&)>;
 

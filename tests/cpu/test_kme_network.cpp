@@ -345,7 +345,7 @@ void expect_zero_layer_model(const KmeOptions& options, TestRandom& rng) {
   std::string stop_reason;
   const KmeModel model = train(*backend, data.train.cview(), data.train_labels, class_names(3), config,
                                [&](const LayerProgress& p) {
-                                 if (p.accepted == nullptr) stop_reason = p.stop_reason;
+                                 if (p.event == LayerProgress::Event::stopped) stop_reason = p.stop_reason;
                                });
   EXPECT_TRUE(model.layers.empty());
   EXPECT_EQ(model.final_hsic(), 0.0);

@@ -84,6 +84,17 @@ KmeModel fit_kme(Backend& backend, MatrixView<const float> X, const Labels& labe
           kme::opt_sigma(backend, z_cand.cview(), labels, options.layer_sigma_floor, rng, options.sigma_sample);
       const double h = hsic_labels(backend, z_cand.cview(), labels, GramParams::gaussian(sigma_beta),
                                    HsicNormalization::code).normalized;
+      if (progress) {
+        LayerProgress tried;
+        tried.event = LayerProgress::Event::width_tried;
+        tried.layer = l;
+        tried.width = static_cast<int>(g) + 1;
+        tried.widths = static_cast<int>(grid.size());
+        tried.sigma = sigma;
+        tried.hsic = h;
+        tried.layer_seconds = seconds_since(layer_start);
+        progress(tried);
+      }
       if (!(h > h_prev)) continue;
 
       KmeLayer layer;
@@ -99,7 +110,13 @@ KmeModel fit_kme(Backend& backend, MatrixView<const float> X, const Labels& labe
       z_dev = std::move(z_cand);
       layer.seconds = seconds_since(layer_start);
       model.layers.push_back(std::move(layer));
-      if (progress) progress(LayerProgress{l, &model.layers.back(), {}});
+      if (progress) {
+        LayerProgress done;
+        done.event = LayerProgress::Event::layer_accepted;
+        done.layer = l;
+        done.accepted = &model.layers.back();
+        progress(done);
+      }
 
       h_prev = h;
       accepted = true;
@@ -125,7 +142,13 @@ KmeModel fit_kme(Backend& backend, MatrixView<const float> X, const Labels& labe
     stop_reason += "; no layer was accepted: the model predicts from the preprocessed input";
   model.train_outputs = std::move(z_host);
   model.fit_seconds = seconds_since(fit_start);
-  if (progress) progress(LayerProgress{static_cast<int>(model.layers.size()), nullptr, stop_reason});
+  if (progress) {
+    LayerProgress stopped;
+    stopped.event = LayerProgress::Event::stopped;
+    stopped.layer = static_cast<int>(model.layers.size());
+    stopped.stop_reason = stop_reason;
+    progress(stopped);
+  }
   return model;
 }
 
