@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   lwnet::cli::add_cv_command(app);
   lwnet::cli::add_hsic_command(app);
   lwnet::cli::add_info_command(app);
+  lwnet::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

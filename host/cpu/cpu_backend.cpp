@@ -1,6 +1,7 @@
 #include "cpu/cpu_backend.hpp"
 
 #include <omp.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +23,12 @@ CpuBackend::CpuBackend(int threads) : threads_(threads > 0 ? threads : omp_get_m
 std::string CpuBackend::description() const {
   return std::string("cpu (") + LWNET_BLAS_VENDOR + " BLAS, " + std::to_string(threads_) +
          (threads_ == 1 ? " thread)" : " threads)");
+}
+
+std::size_t CpuBackend::free_memory_bytes() const {
+  const long pages = sysconf(_SC_AVPHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page_size > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page_size) : 0;
 }
 
 Backend::Allocation CpuBackend::allocate_bytes(std::size_t bytes) {

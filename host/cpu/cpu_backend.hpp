@@ -14,6 +14,7 @@ class CpuBackend final : public Backend {
 
   Device device() const override { return Device::cpu(); }
   std::string description() const override;
+  std::size_t free_memory_bytes() const override;
   void synchronize() override {}
   int threads() const { return threads_; }
 

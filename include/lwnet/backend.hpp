@@ -45,6 +45,9 @@ class Backend {
   }
 
   // ---- memory -------------------------------------------------------------------------------
+  // Bytes this backend could allocate now (the GPU's free memory; the CPU's available physical
+  // memory), or 0 when it cannot tell.
+  virtual std::size_t free_memory_bytes() const { return 0; }
   // Uninitialised storage in this backend's memory space.
   template <class T>
   Matrix<T> allocate(std::int64_t rows, std::int64_t cols);

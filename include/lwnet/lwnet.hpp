@@ -10,4 +10,5 @@
 #include "lwnet/ops.hpp"
 #include "lwnet/preprocess.hpp"
 #include "lwnet/random.hpp"
+#include "lwnet/stream.hpp"
 #include "lwnet/version.hpp"

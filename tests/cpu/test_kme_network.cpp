@@ -317,6 +317,53 @@ TEST(CpuKmeDeterminism, TheSameSeedGivesABitwiseIdenticalModel) {
   EXPECT_EQ(c.options.seed, 1u);
 }
 
+TEST(CpuKmeProgress, EveryWidthTriedIsReportedBeforeItsLayer) {
+  // Wine fold 8 under the reference protocol grows several layers, some after rejected widths.
+  const Fold fold = read_fold(fold_stem("wine"), 8);
+  const LabelEncoding enc = encode_labels(fold.train.labels);
+  auto backend = training_backend();
+  std::vector<LayerProgress> events;
+  std::vector<double> accepted_hsic;  // read during the call: the pointer is only valid then
+  const KmeModel model = train(*backend, fold.train.X.cview(), enc.labels, enc.classes, reference_protocol(),
+                               [&](const LayerProgress& p) {
+                                 events.push_back(p);
+                                 if (p.event == LayerProgress::Event::layer_accepted) accepted_hsic.push_back(p.accepted->hsic);
+                               });
+  ASSERT_GE(model.layers.size(), 2u);
+  ASSERT_EQ(accepted_hsic.size(), model.layers.size());
+  ASSERT_EQ(events.back().event, LayerProgress::Event::stopped);
+  EXPECT_EQ(events.back().layer, static_cast<int>(model.layers.size()));
+
+  // Per layer: widths 1..k tried in order (k = its candidates_tried), the last one accepted.
+  std::size_t e = 0;
+  for (std::size_t l = 0; l < model.layers.size(); ++l) {
+    const KmeLayer& layer = model.layers[l];
+    double seconds = 0.0;
+    for (int w = 1; w <= layer.candidates_tried; ++w, ++e) {
+      ASSERT_LT(e, events.size());
+      const LayerProgress& p = events[e];
+      ASSERT_EQ(p.event, LayerProgress::Event::width_tried) << "layer " << l + 1 << " width " << w;
+      EXPECT_EQ(p.layer, static_cast<int>(l) + 1);
+      EXPECT_EQ(p.width, w);
+      EXPECT_GE(p.widths, layer.candidates_tried);
+      EXPECT_GE(p.layer_seconds, seconds);
+      seconds = p.layer_seconds;
+      if (w == layer.candidates_tried) {
+        EXPECT_EQ(p.sigma, layer.sigma);
+        EXPECT_EQ(p.hsic, layer.hsic);
+      } else {
+        EXPECT_LE(p.hsic, l == 0 ? model.options.initial_hsic : model.layers[l - 1].hsic) << "a rejected width did not improve";
+      }
+    }
+    ASSERT_LT(e, events.size());
+    EXPECT_EQ(events[e].event, LayerProgress::Event::layer_accepted);
+    EXPECT_EQ(accepted_hsic[l], layer.hsic);
+    ++e;
+  }
+  // After the last layer: the widths of the layer that was not accepted (if any), then the stop.
+  for (; e + 1 < events.size(); ++e) EXPECT_EQ(events[e].event, LayerProgress::Event::width_tried);
+}
+
 // ---- the zero-layer fallback ---------------------------------------------------------------------
 
 // k-NN vote on Z^0 in float64: k nearest training rows by (distance, index), most votes, ties to

@@ -1,0 +1,52 @@
+// The fused K.B product for data larger than the backend's memory: Z, X and B stay on the host
+// and move to the backend in chunks of rows sized to a memory budget, so n is limited by host
+// memory. On the CPU backend the chunks are views of the host data (nothing is copied).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "lwnet/backend.hpp"
+#include "lwnet/kernels.hpp"
+
+namespace lwnet {
+
+// Rows per chunk for out (m x c) = K(Z, X) B, Z (m x d), X (n x d), B (n x c).
+struct StreamPlan {
+  std::int64_t z_rows = 0;  // rows of Z (and of out) per chunk
+  std::int64_t x_rows = 0;  // rows of X and B per chunk
+  std::size_t bytes = 0;    // backend memory held at once: the chunks, their norms, the float64
+                            // result and the product's per-split partial sums
+  std::int64_t z_chunks = 0;
+  std::int64_t x_chunks = 0;
+};
+
+// The largest chunks whose backend memory fits `budget` bytes. same_rows: Z and X are the same
+// matrix, so chunks are equal and the diagonal chunk pairs keep self-pairs exact (k = 1).
+// Throws InvalidArgument, naming the bytes one row needs, when even one-row chunks do not fit.
+StreamPlan plan_streamed_kernel_matmul(std::int64_t m, std::int64_t n, std::int64_t d, std::int64_t c,
+                                       std::size_t budget, bool same_rows);
+
+// After each chunk pair: pairs done of `total`, kernel entries so far, seconds since the start.
+struct StreamProgress {
+  std::int64_t done = 0;
+  std::int64_t total = 0;
+  double entries = 0.0;
+  double seconds = 0.0;
+};
+using StreamProgressCallback = std::function<void(const StreamProgress&)>;
+
+// out (host, m x c) = K(Z, X) B for host Z, X and B, streamed through `backend` in the chunks of
+// plan_streamed_kernel_matmul(..., budget, Z and X are the same view). Each Z chunk's sums over
+// the X chunks are added in float64 on the host, in chunk order. With one X chunk the result is
+// the backend's kernel_matmul bit for bit; with several it differs by float64 rounding only.
+void kernel_matmul_streamed(Backend& backend, MatrixView<const float> Z, MatrixView<const float> X,
+                            MatrixView<const float> B, const GramParams& params, MatrixView<double> out,
+                            std::size_t budget, const StreamProgressCallback& progress = {});
+
+// Memory a streamed product may use when none is given: 80% of what the backend has free (the
+// GPU's free memory; the CPU's available physical memory). 0 when the backend cannot tell.
+std::size_t default_memory_budget(const Backend& backend);
+
+}  // namespace lwnet
