@@ -23,6 +23,14 @@ std::string CudaBackend::description() const {
          std::to_string(p.totalGlobalMem >> 30) + " GiB)";
 }
 
+std::size_t CudaBackend::free_memory_bytes() const {
+  DeviceGuard guard(context_->device());
+  std::size_t free_bytes = 0;
+  std::size_t total_bytes = 0;
+  LWNET_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  return free_bytes;
+}
+
 std::string CudaBackend::memory_error(const void* data) const {
   cudaPointerAttributes attributes{};
   if (cudaPointerGetAttributes(&attributes, data) != cudaSuccess) {

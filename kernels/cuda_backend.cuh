@@ -18,6 +18,7 @@ class CudaBackend final : public Backend {
   Device device() const override { return Device::cuda(context_->device()); }
   std::string description() const override;
   std::string memory_error(const void* data) const override;
+  std::size_t free_memory_bytes() const override;
   void synchronize() override;
 
  protected:
