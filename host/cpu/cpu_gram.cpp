@@ -15,7 +15,7 @@ namespace {
 void materialise(int threads, const detail::KernelConstants& kc, const MatrixView<const float>& Z,
                  const MatrixView<const float>& X, const MatrixView<float>& out) {
   const TileOperand z_op(Z, kc, threads);
-  const TileOperand x_op(X, kc, threads);
+  const TileOperand x_op(X, kc, threads, TileOperand::Side::x);
   const std::int64_t self_offset = detail::self_pair_offset(Z, X);
   const std::int64_t z_blocks = ceil_div(Z.rows(), kTileRows);
   const std::int64_t x_tiles = ceil_div(X.rows(), kTileCols);
@@ -53,8 +53,8 @@ double CpuBackend::kernel_pair_sum_impl(MatrixView<const float> X, const GramPar
                                         MatrixView<const float> Y, const GramParams& y_params) {
   const auto kx = detail::make_kernel_constants(x_params);
   const auto ky = detail::make_kernel_constants(y_params);
-  const TileOperand x_op(X, kx, threads_);
-  const TileOperand y_op(Y, ky, threads_);
+  const TileOperand x_op(X, kx, threads_, TileOperand::Side::x);
+  const TileOperand y_op(Y, ky, threads_, TileOperand::Side::x);
   const std::int64_t n = X.rows();
   const std::int64_t blocks = ceil_div(n, kTileRows);
   const std::int64_t tiles = ceil_div(n, kTileCols);

@@ -26,12 +26,10 @@ constexpr std::int64_t kMaxPartialBytes = 1 << 28;  // per-split sums kept for f
 struct BlockScratch {
   TileScratch tile;
   std::vector<float> k;          // (kTileRows, kTileCols) kernel values
-  std::vector<float> bt;         // (c, kTileCols) B tile, transposed (row stride: the tile's padded width)
   std::vector<double> split_sum; // (kTileRows, c)
 
   explicit BlockScratch(std::int64_t c)
-      : k(static_cast<std::size_t>(kTileRows * kTileCols)), bt(static_cast<std::size_t>(c * kTileCols)),
-        split_sum(static_cast<std::size_t>(kTileRows * c)) {}
+      : k(static_cast<std::size_t>(kTileRows * kTileCols)), split_sum(static_cast<std::size_t>(kTileRows * c)) {}
 };
 
 struct FusedProblem {
@@ -39,6 +37,7 @@ struct FusedProblem {
   const TileOperand& z;
   const TileOperand& x;
   const MatrixView<const float>& B;
+  const float* b_tiles;  // B transposed per tile of X: tile t is (c, kTileCols), zero beyond X's last row
   std::int64_t self_offset;
   std::int64_t x_tiles;
 };
@@ -52,15 +51,15 @@ constexpr int kClassesPerBlock = 4;
 // Each (a, j) sum is the same float32 lane sums and the same fixed lane order in any block: short
 // row blocks repeat their last row and the extra results are discarded.
 template <int kClasses>
-void tile_times_b(const float* k, std::int64_t tm, const float* bt, std::int64_t ldbt, std::int64_t j0,
-                  std::int64_t c, double* split_sum) {
+void tile_times_b(const float* k, std::int64_t tm, const float* bt, std::int64_t ldbt, std::int64_t cols,
+                  std::int64_t j0, std::int64_t c, double* split_sum) {
   const float* bj[kClasses];
   for (int q = 0; q < kClasses; ++q) bj[q] = bt + (j0 + q) * ldbt;
   for (std::int64_t a0 = 0; a0 < tm; a0 += kRowsPerBlock) {
     const float* krow[kRowsPerBlock];
     for (int r = 0; r < kRowsPerBlock; ++r) krow[r] = k + std::min<std::int64_t>(a0 + r, tm - 1) * kTileCols;
     simd::Vec acc[kRowsPerBlock][kClasses] = {};
-    for (std::int64_t b = 0; b < ldbt; b += simd::kLanes) {
+    for (std::int64_t b = 0; b < cols; b += simd::kLanes) {
       simd::Vec kv[kRowsPerBlock];
       for (int r = 0; r < kRowsPerBlock; ++r) kv[r] = simd::load(krow[r] + b);
       for (int q = 0; q < kClasses; ++q) {
@@ -73,6 +72,22 @@ void tile_times_b(const float* k, std::int64_t tm, const float* bt, std::int64_t
       for (int q = 0; q < kClasses; ++q)  // float32 within a tile, float64 across tiles
         split_sum[static_cast<std::size_t>((a0 + r) * c + j0 + q)] += simd::horizontal_sum(acc[r][q]);
   }
+}
+
+// B's rows transposed tile by tile, once for all blocks of Z rows (see FusedProblem::b_tiles).
+std::vector<float> transposed_b_tiles(const MatrixView<const float>& B, std::int64_t x_tiles, int threads, bool parallel) {
+  const std::int64_t c = B.cols();
+  std::vector<float> tiles(static_cast<std::size_t>(x_tiles * c * kTileCols), 0.0f);
+#pragma omp parallel for num_threads(threads) schedule(static) if (parallel)
+  for (std::int64_t t = 0; t < x_tiles; ++t) {
+    float* dst = tiles.data() + t * c * kTileCols;
+    const std::int64_t tn = std::min(kTileCols, B.rows() - t * kTileCols);
+    for (std::int64_t b = 0; b < tn; ++b) {
+      const float* brow = B.data() + (t * kTileCols + b) * B.ld();
+      for (std::int64_t j = 0; j < c; ++j) dst[j * kTileCols + b] = brow[j];
+    }
+  }
+  return tiles;
 }
 
 // scratch.split_sum = the float64 sum over split `split`'s tiles for Z rows [z0, z0 + tm).
@@ -89,19 +104,14 @@ void sum_split(const FusedProblem& p, std::int64_t z0, std::int64_t tm, std::int
     // Padding columns multiply zeros of B: clear K there too, so an infinite value cannot
     // turn into NaN.
     for (std::int64_t a = 0; a < tm; ++a) std::fill(s.k.data() + a * kTileCols + tn, s.k.data() + a * kTileCols + tn_padded, 0.0f);
-    std::fill(s.bt.begin(), s.bt.begin() + c * tn_padded, 0.0f);
-    for (std::int64_t b = 0; b < tn; ++b) {
-      const float* brow = p.B.data() + (x0 + b) * p.B.ld();
-      for (std::int64_t j = 0; j < c; ++j) s.bt[static_cast<std::size_t>(j * tn_padded + b)] = brow[j];
-    }
+    const float* bt = p.b_tiles + t * c * kTileCols;
+    double* sums = s.split_sum.data();
     for (std::int64_t j0 = 0; j0 < c; j0 += kClassesPerBlock) {
-      const float* bt = s.bt.data();
-      double* sums = s.split_sum.data();
       switch (std::min<std::int64_t>(kClassesPerBlock, c - j0)) {
-        case 1: tile_times_b<1>(s.k.data(), tm, bt, tn_padded, j0, c, sums); break;
-        case 2: tile_times_b<2>(s.k.data(), tm, bt, tn_padded, j0, c, sums); break;
-        case 3: tile_times_b<3>(s.k.data(), tm, bt, tn_padded, j0, c, sums); break;
-        default: tile_times_b<4>(s.k.data(), tm, bt, tn_padded, j0, c, sums); break;
+        case 1: tile_times_b<1>(s.k.data(), tm, bt, kTileCols, tn_padded, j0, c, sums); break;
+        case 2: tile_times_b<2>(s.k.data(), tm, bt, kTileCols, tn_padded, j0, c, sums); break;
+        case 3: tile_times_b<3>(s.k.data(), tm, bt, kTileCols, tn_padded, j0, c, sums); break;
+        default: tile_times_b<4>(s.k.data(), tm, bt, kTileCols, tn_padded, j0, c, sums); break;
       }
     }
   }
@@ -114,12 +124,13 @@ void fused_kernel_matmul(int threads, const MatrixView<const float>& Z, const Ma
   const std::int64_t m = Z.rows();
   const std::int64_t c = B.cols();
   const TileOperand z_op(Z, kc, threads);
-  const TileOperand x_op(X, kc, threads);
+  const TileOperand x_op(X, kc, threads, TileOperand::Side::x);
   const std::int64_t x_tiles = ceil_div(X.rows(), kTileCols);
-  const FusedProblem p{kc, z_op, x_op, B, detail::self_pair_offset(Z, X), x_tiles};
+  const bool parallel = worth_parallel(m * X.rows() * (X.cols() + c));
+  const std::vector<float> b_tiles = transposed_b_tiles(B, x_tiles, threads, parallel);
+  const FusedProblem p{kc, z_op, x_op, B, b_tiles.data(), detail::self_pair_offset(Z, X), x_tiles};
   const std::int64_t z_blocks = ceil_div(m, kTileRows);
   const std::int64_t splits = ceil_div(x_tiles, kTilesPerSplit);
-  const bool parallel = worth_parallel(m * X.rows() * (X.cols() + c));
   const bool parallel_splits = z_blocks < kTargetTasks && splits > 1 &&
                                splits * m * c * static_cast<std::int64_t>(sizeof(double)) <= kMaxPartialBytes;
 

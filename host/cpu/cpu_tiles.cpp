@@ -31,25 +31,59 @@ std::vector<float> row_sq_norms(const MatrixView<const float>& X, int threads) {
 
 namespace {
 
-// xt (d, tn_padded) = X[x0 : x0 + tn]^T, zero beyond column tn, so inner loops run over
-// contiguous X rows in whole register blocks.
-void transpose_block(const MatrixView<const float>& X, std::int64_t x0, std::int64_t tn,
-                     std::int64_t tn_padded, std::vector<float>& xt) {
+// A register block of the feature loop: kBlockRows rows of Z by kBlockVectors vectors of X.
+constexpr int kBlockRows = 4;
+constexpr int kBlockVectors = 4;
+constexpr std::int64_t kBlockCols = kBlockVectors * simd::kLanes;
+static_assert(kTileCols % kBlockCols == 0, "whole register blocks in a tile");
+
+// xt (d, ldx) = X[x0 : x0 + tn]^T, zero beyond column tn, so inner loops run over contiguous X
+// rows in whole register blocks.
+void transpose_block(const MatrixView<const float>& X, std::int64_t x0, std::int64_t tn, std::int64_t ldx,
+                     float* xt) {
   const std::int64_t d = X.cols();
-  xt.assign(static_cast<std::size_t>(d * tn_padded), 0.0f);
+  std::fill(xt, xt + d * ldx, 0.0f);
   for (std::int64_t b = 0; b < tn; ++b) {
     const float* x = X.data() + (x0 + b) * X.ld();
-    for (std::int64_t k = 0; k < d; ++k) xt[static_cast<std::size_t>(k * tn_padded + b)] = x[k];
+    for (std::int64_t k = 0; k < d; ++k) xt[k * ldx + b] = x[k];
   }
+}
+
+}  // namespace
+
+TileOperand::TileOperand(const MatrixView<const float>& m, const KernelConstants& kc, int threads, Side side)
+    : rows(m), norms(kc.uses_norms() ? row_sq_norms(m, threads) : std::vector<float>()) {
+  const bool feature_loop = m.cols() <= kDirectDotMaxFeatures || kc.op == TileOp::laplacian;
+  if (side != Side::x || !feature_loop) return;
+  const std::int64_t tiles = ceil_div(m.rows(), kTileCols);
+  const std::int64_t tile_size = m.cols() * kTileCols;
+  transposed.resize(static_cast<std::size_t>(tiles * tile_size));
+#pragma omp parallel for num_threads(threads) schedule(static) if (worth_parallel(m.rows() * m.cols()))
+  for (std::int64_t t = 0; t < tiles; ++t)
+    transpose_block(m, t * kTileCols, std::min(kTileCols, m.rows() - t * kTileCols), kTileCols,
+                    transposed.data() + t * tile_size);
+}
+
+namespace {
+
+// X[x0 : x0 + tn]^T with its leading dimension: the operand's own tile when it has one, else
+// transposed into scratch.
+const float* transposed_x(const TileOperand& X, std::int64_t x0, std::int64_t tn, TileScratch& scratch,
+                          std::int64_t& ldx) {
+  const std::int64_t d = X.rows.cols();
+  if (!X.transposed.empty() && x0 % kTileCols == 0) {
+    ldx = kTileCols;
+    return X.transposed.data() + (x0 / kTileCols) * d * kTileCols;
+  }
+  ldx = simd::round_up(tn, kBlockCols);
+  scratch.x_transposed.resize(static_cast<std::size_t>(d * ldx));
+  transpose_block(X.rows, x0, tn, ldx, scratch.x_transposed.data());
+  return scratch.x_transposed.data();
 }
 
 constexpr auto multiply = [](simd::Vec z, simd::Vec x) { return z * x; };
 constexpr auto unchanged = [](std::int64_t, std::int64_t, simd::Vec v) { return v; };
 
-// A register block of the feature loop: kBlockRows rows of Z by kBlockVectors vectors of X.
-constexpr int kBlockRows = 4;
-constexpr int kBlockVectors = 4;
-constexpr std::int64_t kBlockCols = kBlockVectors * simd::kLanes;
 
 // k[a][b] = finish(a, b, sum_f term(z_af, x_bf)), the sum over the features in order, through
 // X's block transposed; finish maps a vector of sums for columns b..b+7 of row a while it is
@@ -59,12 +93,12 @@ constexpr std::int64_t kBlockCols = kBlockVectors * simd::kLanes;
 // extra results are discarded, so a value never depends on the tile's extents.
 template <class Term, class Finish>
 void feature_sum_tile(const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm,
-                      const MatrixView<const float>& X, std::int64_t x0, std::int64_t tn, float* k,
+                      const TileOperand& X, std::int64_t x0, std::int64_t tn, float* k,
                       std::int64_t ldk, TileScratch& scratch, Term term, Finish finish) {
   const std::int64_t d = Z.cols();
   const std::int64_t tn_padded = simd::round_up(tn, kBlockCols);
-  transpose_block(X, x0, tn, tn_padded, scratch.x_transposed);
-  const float* xt = scratch.x_transposed.data();
+  std::int64_t ldx = 0;
+  const float* xt = transposed_x(X, x0, tn, scratch, ldx);
   for (std::int64_t a0 = 0; a0 < tm; a0 += kBlockRows) {
     const float* z[kBlockRows];
     for (int r = 0; r < kBlockRows; ++r) z[r] = Z.data() + (z0 + std::min<std::int64_t>(a0 + r, tm - 1)) * Z.ld();
@@ -72,7 +106,7 @@ void feature_sum_tile(const MatrixView<const float>& Z, std::int64_t z0, std::in
     for (std::int64_t b0 = 0; b0 < tn_padded; b0 += kBlockCols) {
       simd::Vec acc[kBlockRows][kBlockVectors] = {};
       for (std::int64_t f = 0; f < d; ++f) {
-        const float* xf = xt + f * tn_padded + b0;
+        const float* xf = xt + f * ldx + b0;
         simd::Vec x[kBlockVectors];
         for (int v = 0; v < kBlockVectors; ++v) x[v] = simd::load(xf + v * simd::kLanes);
         for (int r = 0; r < kBlockRows; ++r) {
@@ -99,9 +133,10 @@ void feature_sum_tile(const MatrixView<const float>& Z, std::int64_t z0, std::in
 
 // k = Z_blk X_blk^T (tm x tn): the transposed loop for few features, BLAS sgemm otherwise.
 void dot_tile(const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm,
-              const MatrixView<const float>& X, std::int64_t x0, std::int64_t tn, float* k,
+              const TileOperand& x_op, std::int64_t x0, std::int64_t tn, float* k,
               std::int64_t ldk, TileScratch& scratch) {
   const std::int64_t d = Z.cols();
+  const MatrixView<const float>& X = x_op.rows;
   if (d > kDirectDotMaxFeatures) {
     if (tm == kTileRows) {
       row_major_sgemm(false, true, tm, tn, d, 1.0f, Z.data() + z0 * Z.ld(), Z.ld(), X.data() + x0 * X.ld(),
@@ -120,12 +155,12 @@ void dot_tile(const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm
       std::copy(scratch.k_padded.data() + a * tn, scratch.k_padded.data() + (a + 1) * tn, k + a * ldk);
     return;
   }
-  feature_sum_tile(Z, z0, tm, X, x0, tn, k, ldk, scratch, multiply, unchanged);
+  feature_sum_tile(Z, z0, tm, x_op, x0, tn, k, ldk, scratch, multiply, unchanged);
 }
 
 // k = exp(-|z - x|_1 / sigma) (tm x tn), the L1 distance summed in feature order.
 void laplacian_tile(const KernelConstants& kc, const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm,
-                    const MatrixView<const float>& X, std::int64_t x0, std::int64_t tn, float* k,
+                    const TileOperand& X, std::int64_t x0, std::int64_t tn, float* k,
                     std::int64_t ldk, TileScratch& scratch) {
   const simd::Vec scale = simd::splat(kc.neg_inv_sigma);
   feature_sum_tile(
@@ -172,10 +207,10 @@ void compute_tile(const KernelConstants& kc, const TileOperand& Z, std::int64_t 
                   float* k, std::int64_t ldk, TileScratch& scratch) {
   if (kc.op == TileOp::laplacian) {
     // Identical rows give an L1 distance of exactly 0: no self-pair fix needed.
-    laplacian_tile(kc, Z.rows, z0, tm, X.rows, x0, tn, k, ldk, scratch);
+    laplacian_tile(kc, Z.rows, z0, tm, X, x0, tn, k, ldk, scratch);
     return;
   }
-  dot_tile(Z.rows, z0, tm, X.rows, x0, tn, k, ldk, scratch);
+  dot_tile(Z.rows, z0, tm, X, x0, tn, k, ldk, scratch);
   for (std::int64_t a = 0; a < tm; ++a) {
     float* row = k + a * ldk;
     switch (kc.op) {

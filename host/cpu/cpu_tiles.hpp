@@ -19,13 +19,16 @@ constexpr std::int64_t kDirectDotMaxFeatures = 32;
 // Squared row norms ||x_i||^2 (accumulated in double, stored as float).
 std::vector<float> row_sq_norms(const MatrixView<const float>& X, int threads);
 
-// One side of a tile computation: the matrix and, for norm-based kernels, its row norms.
+// One side of a tile computation: the matrix, for norm-based kernels its row norms, and on the X
+// side with few features its tiles transposed once for all Z blocks.
 struct TileOperand {
+  enum class Side { z, x };
   MatrixView<const float> rows;
-  std::vector<float> norms;  // empty unless the kernel uses norms
+  std::vector<float> norms;       // empty unless the kernel uses norms
+  std::vector<float> transposed;  // X side, d <= kDirectDotMaxFeatures: tile t is (d, kTileCols)
+                                  // at t * d * kTileCols, zero beyond the last row
 
-  TileOperand(const MatrixView<const float>& m, const detail::KernelConstants& kc, int threads)
-      : rows(m), norms(kc.uses_norms() ? row_sq_norms(m, threads) : std::vector<float>()) {}
+  TileOperand(const MatrixView<const float>& m, const detail::KernelConstants& kc, int threads, Side side = Side::z);
 };
 
 // Per-thread working memory, reused across tiles.
