@@ -4,6 +4,7 @@
 #   debs/  Debian packages of the build dependencies (unpacked there with dpkg -x)
 #   src/   GoogleTest sources, built from source there if the packaged library does not load
 #   nik/   the paper's ten-fold data (from ../shared/data/nik when present), for the reproduction
+#   fashion-mnist/  the IDX files of Debian's dataset-fashion-mnist (31 MB), for the full fit
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bundle=.gpu-bundle
@@ -20,6 +21,11 @@ if [[ -d ../shared/data/nik ]]; then
   cp -r ../shared/data/nik "$bundle/nik"
 else
   echo "gpu-bundle: ../shared/data/nik not found: the GPU run will skip the paper reproduction"
+fi
+if [[ -d /usr/share/datasets/fashion-mnist ]]; then
+  cp -r /usr/share/datasets/fashion-mnist "$bundle/fashion-mnist"
+else
+  echo "gpu-bundle: no Fashion-MNIST (apt-get install dataset-fashion-mnist): the GPU run will skip it"
 fi
 du -sh "$bundle"
 echo "gpu-bundle: ready; carry .gpu-bundle and run: bash scripts/gpu-run.sh"

@@ -2,9 +2,12 @@
 # Run ON THE GPU MACHINE (CUDA toolkit, CMake and Python, but none of lwnet's other build
 # dependencies and no network), with .gpu-bundle/ from scripts/gpu-bundle.sh carried along.
 # One command: unpack the bundle, build for sm_90, run the whole test suite (CUDA parity tests
-# included), the benchmarks, the paper reproduction and the main job. Logs and JSON go to $OUT
-# (or build/gpu-out): at most 8 files, as the device tool returns no more (main.txt holds the
-# reproduction's log, then the main job's).
+# included), the CUDA benchmarks, the PyTorch/KeOps CUDA baselines, the paper reproduction, the
+# full Fashion-MNIST fit, the main job and n = 1e6 runs of `lwnet bench`. Logs and JSON go to
+# $OUT (or build/gpu-out), at most 8 files as the device tool returns no more: machine.txt,
+# build.txt, ctest.txt, micro-gpu.json, baselines-gpu.json, nik-cuda.json, fashion-cuda.json,
+# main.txt (every other log). Copy the JSON into bench/results/ and run bench/report/report.py
+# with --micro bench/results/micro-gpu.json to add them to docs/PERFORMANCE.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-build/gpu-out}
@@ -57,25 +60,41 @@ echo "== tests"
 ctest --test-dir "$build" --output-on-failure -j 8 >"$out/ctest.txt" 2>&1 || status=1
 tail -n 25 "$out/ctest.txt"
 
-echo "== benchmarks"
+echo "== benchmarks (CUDA grid only; the CPU figures come from the CPU machine)"
 if [[ -x $build/bench/lwnet_bench ]]; then
-  "$build/bench/lwnet_bench" --benchmark_out="$out/bench.json" --benchmark_out_format=json \
-    --benchmark_min_time=0.2 >"$out/bench.txt" 2>&1 || status=1
-  tail -n 40 "$out/bench.txt"
+  "$build/bench/lwnet_bench" --benchmark_filter='/cuda/' --benchmark_out="$out/micro-gpu.json" \
+    --benchmark_out_format=json --benchmark_min_time=0.2 --benchmark_context=command="bash scripts/gpu-run.sh" \
+    >>"$out/main.txt" 2>&1 || status=1
+  tail -n 40 "$out/main.txt"
 else
   echo "gpu-run: no benchmark binary (Google Benchmark missing?)"
 fi
 
+echo "== baselines (PyTorch and, when installed, KeOps on CUDA)"
+python3 bench/baselines/baselines.py --device cuda --libraries torch pykeops --time-limit 60 \
+  --out "$out/baselines-gpu.json" >>"$out/main.txt" 2>&1 || status=1
+
 echo "== paper reproduction (10 folds x 8 datasets, seed 0)"
 if [[ -d $bundle/nik ]] && command -v python3 >/dev/null; then
   python3 bench/nik/reproduce_paper.py --lwnet "$build/bin/lwnet" --data "$bundle/nik" --device cuda \
-    --out-json "$out/nik-cuda.json" --out-md "$out/RESULTS-cuda.md" >"$out/main.txt" 2>&1 || status=1
-  grep -v "^running" "$out/main.txt"
+    --out-json "$out/nik-cuda.json" --out-md "$bundle/RESULTS-cuda.md" >>"$out/main.txt" 2>&1 || status=1
+  grep -v "^running" "$out/main.txt" | tail -n 12
 else
   echo "gpu-run: no .gpu-bundle/nik or no python3: reproduction skipped"
+fi
+
+echo "== Fashion-MNIST, full training set, exact kernels"
+if [[ -d $bundle/fashion-mnist ]]; then
+  FASHION_MNIST_DIR=$bundle/fashion-mnist LWNET=$build/bin/lwnet bash bench/fashion/run_fashion.sh --device cuda \
+    >>"$out/main.txt" 2>&1 || status=1
+  cp bench/results/fashion-cuda.json "$out/" 2>/dev/null || true
+else
+  echo "gpu-run: no .gpu-bundle/fashion-mnist: Fashion-MNIST skipped"
 fi
 
 echo "== main job"
 "$build/bin/lwnet" info 2>&1 | tee -a "$out/machine.txt"
 "$build/bin/lwnet" train --test-fraction 0.3 2>&1 | tee -a "$out/main.txt"
+"$build/bin/lwnet" bench --op hsic --n 1000000 --d 16 --c 10 2>&1 | tee -a "$out/main.txt"
+"$build/bin/lwnet" bench --n 1000000 --d 16 --c 10 --memory-budget 256M 2>&1 | tee -a "$out/main.txt"
 exit $status

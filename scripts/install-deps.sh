@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks to build and test lwnet: compilers, CMake,
-# Ninja, OpenBLAS (OpenMP build), GoogleTest, Google Benchmark, CLI11, nlohmann-json.
+# Ninja, OpenBLAS (OpenMP build), GoogleTest, Google Benchmark, CLI11, nlohmann-json; with
+# --bench also the benchmark baselines' Python packages and the Fashion-MNIST data.
 # As root it runs apt-get; otherwise it prints the command to run. The CUDA toolkit is not a
 # Debian package: without nvcc lwnet builds its CPU backend only.
 set -euo pipefail
@@ -11,6 +12,14 @@ packages=(
   libgtest-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev zlib1g-dev
 )
+# --bench: what bench/run.sh needs beyond the build: the Python baselines (numpy, scikit-learn,
+# PyTorch), the plot (matplotlib) and the Fashion-MNIST data.
+if [[ ${1:-} == --bench ]]; then
+  packages+=(python3-numpy python3-sklearn python3-matplotlib python3-torch dataset-fashion-mnist)
+elif [[ $# -gt 0 ]]; then
+  echo "usage: bash scripts/install-deps.sh [--bench]" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -18,7 +18,8 @@ struct CpuCeiling {
   }
 };
 
-// Measures both rates with `threads` OpenMP threads, each for about `seconds`.
+// Measures a rate with `threads` OpenMP threads for about `seconds`; measure_cpu_ceiling keeps
+// the best of five runs of each.
 double measure_exp_rate(int threads, double seconds);
 double measure_fma_rate(int threads, double seconds);
 CpuCeiling measure_cpu_ceiling(int threads, double seconds = 0.2);
