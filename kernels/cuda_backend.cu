@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/check.cuh"
+#include "common/transfer_queue.cuh"
 #include "data/gather.cuh"
 #include "gram/gram.cuh"
 #include "knn/knn.cuh"
@@ -52,6 +53,10 @@ std::string CudaBackend::memory_error(const void* data) const {
 void CudaBackend::synchronize() {
   DeviceGuard guard(context_->device());
   context_->synchronize();
+}
+
+std::unique_ptr<TransferQueue> CudaBackend::make_transfer_queue() {
+  return std::make_unique<CudaTransferQueue>(context_);
 }
 
 Backend::Allocation CudaBackend::allocate_bytes(std::size_t bytes) {

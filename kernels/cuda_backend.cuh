@@ -20,6 +20,7 @@ class CudaBackend final : public Backend {
   std::string memory_error(const void* data) const override;
   std::size_t free_memory_bytes() const override;
   void synchronize() override;
+  std::unique_ptr<TransferQueue> make_transfer_queue() override;
 
  protected:
   Allocation allocate_bytes(std::size_t bytes) override;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/memory_budget.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
 #include "lwnet/ops.hpp"
@@ -44,31 +45,6 @@ Matrix<float> normal_matrix(std::int64_t rows, std::int64_t cols, Rng& rng) {
   return m;
 }
 
-std::size_t parse_budget(const std::string& text, const Backend& backend) {
-  if (text == "auto") {
-    const std::size_t budget = default_memory_budget(backend);
-    if (budget == 0) throw InvalidArgument("--memory-budget auto: " + backend.description() + " does not report its free memory; give a size");
-    return budget;
-  }
-  // A number of bytes with an optional K, M or G suffix (powers of 1024).
-  std::size_t pos = 0;
-  double value = 0.0;
-  try {
-    value = std::stod(text, &pos);
-  } catch (const std::exception&) {
-    pos = 0;
-  }
-  double scale = 1.0;
-  const std::string suffix = text.substr(pos);
-  if (suffix == "K" || suffix == "KiB") scale = 1024.0;
-  else if (suffix == "M" || suffix == "MiB") scale = 1024.0 * 1024.0;
-  else if (suffix == "G" || suffix == "GiB") scale = 1024.0 * 1024.0 * 1024.0;
-  else if (!suffix.empty()) pos = 0;
-  if (pos == 0 || !(value > 0.0) || !std::isfinite(value))
-    throw InvalidArgument("--memory-budget: expected auto or a positive size such as 512M or 2G, got '" + text + "'");
-  return static_cast<std::size_t>(value * scale);
-}
-
 // Progress on stderr for long streamed runs (every 2 s after the first 2): chunk pairs done,
 // rate and time left.
 StreamProgressCallback stream_progress(bool enabled) {
@@ -95,7 +71,7 @@ void run_bench(const BenchOptions& opt) {
   double entries = 0.0;
 
   if (opt.op == "kernel_matmul") {
-    const std::size_t budget = parse_budget(opt.memory_budget, backend);
+    const std::size_t budget = parse_memory_budget(opt.memory_budget, backend);
     const Matrix<float> B = normal_matrix(opt.n, opt.c, rng);
     const StreamPlan plan = plan_streamed_kernel_matmul(opt.n, opt.n, opt.d, opt.c, budget, true);
     Matrix<double> out = Matrix<double>::host(opt.n, opt.c);

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/memory_budget.hpp"
 #include "cli/options.hpp"
 #include "cli/report.hpp"
 #include "lwnet/backend.hpp"
@@ -23,6 +24,7 @@ struct TrainCommand {
   std::string test_labels;
   double test_fraction = 0.0;
   std::string out;
+  std::string memory_budget = "auto";
   TrainOptions train;
 };
 
@@ -86,6 +88,7 @@ void run_train(const TrainCommand& opt) {
   }
   const TrainConfig config = make_train_config(opt.train);
   BackendChoice choice = select_backend(Device::parse(opt.train.device));
+  stream_fit_when_needed(choice, opt.memory_budget, data.X.rows(), data.X.cols(), encoding.labels.num_classes);
   Backend& backend = *choice.backend;
   const bool text = !opt.train.json;
   if (text) {
@@ -129,6 +132,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--test-labels", opt->test_labels, "Test labels (or the same --label-column as --data)");
   cmd->add_option("--test-fraction", opt->test_fraction, "Hold out this seeded random fraction of --data as a test set");
   cmd->add_option("--out", opt->out, "Save the model here (safetensors layout, written atomically)");
+  cmd->add_option("--memory-budget", opt->memory_budget,
+                  "Device memory the fit may hold (auto: 80% of the free memory, or a size such as 2G); when the "
+                  "data need more they stay in host memory and every K.B product streams through the device")
+      ->capture_default_str();
   add_train_options(cmd, opt->train);
   cmd->callback([opt] { run_train(*opt); });
 }

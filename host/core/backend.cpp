@@ -29,7 +29,7 @@ void check_space(const Backend& backend, const char* op, const char* name, const
          std::string(name) + " is in " + to_string(m.space()) +
              (m.space() == MemorySpace::cuda ? ":" + std::to_string(m.device()) : std::string()) +
              " memory but the " + d.str() + " backend needs " +
-             (d.kind == Device::Kind::cuda ? "memory on " + d.str() : std::string("host memory")) +
+             (backend.memory_space() == MemorySpace::cuda ? "memory on " + d.str() : std::string("host memory")) +
              "; copy it with Backend::upload first",
          {named(name, m)});
   }

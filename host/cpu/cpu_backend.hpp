@@ -8,7 +8,7 @@
 
 namespace lwnet::cpu {
 
-class CpuBackend final : public Backend {
+class CpuBackend : public Backend {
  public:
   explicit CpuBackend(int threads);
 

@@ -25,6 +25,8 @@ namespace lwnet {
 
 enum class Transpose { no, yes };
 
+class TransferQueue;
+
 class Backend {
  public:
   Backend() = default;
@@ -35,7 +37,9 @@ class Backend {
   virtual Device device() const = 0;
   // One line: "cpu (OpenBLAS 0.3.21, 16 threads)" or "cuda:0 (NVIDIA H100 80GB HBM3, sm_90)".
   virtual std::string description() const = 0;
-  MemorySpace memory_space() const { return device().memory_space(); }
+  // Where the backend's matrices live: the device's memory, except for a backend that keeps its
+  // data on the host and streams them through a device (make_streaming_backend).
+  virtual MemorySpace memory_space() const { return device().memory_space(); }
   // Why this backend cannot address `data` (e.g. host memory given to the CUDA backend), or an
   // empty string when it can. Called on every matrix argument, after its declared memory space
   // has been checked.
@@ -62,6 +66,9 @@ class Backend {
   void copy(MatrixView<const T> src, MatrixView<T> dst);
   // Waits until all queued work has finished.
   virtual void synchronize() = 0;
+  // A queue of host <-> backend copies that overlap this backend's compute (transfer.hpp). The
+  // default runs each copy in the compute queue itself, which is correct for any backend.
+  virtual std::unique_ptr<TransferQueue> make_transfer_queue();
 
   // ---- kernel primitives (n x n work; K is never stored unless asked for) ---------------------
   // out (m x n) = squared Euclidean distances ||z_a - x_b||^2, clamped at 0; self-pairs exactly 0.
@@ -197,8 +204,9 @@ template <class T>
 Matrix<T> Backend::allocate(std::int64_t rows, std::int64_t cols) {
   Allocation a = allocate_checked(rows, cols, sizeof(T));
   const Device d = device();
-  return Matrix<T>(static_cast<T*>(a.data), rows, cols, memory_space(),
-                   d.kind == Device::Kind::cuda ? d.index : 0, std::move(a.deleter));
+  const MemorySpace space = memory_space();
+  return Matrix<T>(static_cast<T*>(a.data), rows, cols, space, space == MemorySpace::cuda ? d.index : 0,
+                   std::move(a.deleter));
 }
 
 template <class T>

@@ -6,9 +6,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <string>
 
 #include "lwnet/backend.hpp"
 #include "lwnet/kernels.hpp"
+#include "lwnet/transfer.hpp"
 
 namespace lwnet {
 
@@ -22,7 +25,7 @@ struct StreamPlan {
   std::int64_t x_chunks = 0;
 };
 
-// The largest chunks whose backend memory fits `budget` bytes. same_rows: Z and X are the same
+// The largest chunks whose backend memory fits `budget` bytes (two buffer sets when streaming). same_rows: Z and X are the same
 // matrix, so chunks are equal and the diagonal chunk pairs keep self-pairs exact (k = 1).
 // Throws InvalidArgument, naming the bytes one row needs, when even one-row chunks do not fit.
 StreamPlan plan_streamed_kernel_matmul(std::int64_t m, std::int64_t n, std::int64_t d, std::int64_t c,
@@ -41,12 +44,37 @@ using StreamProgressCallback = std::function<void(const StreamProgress&)>;
 // plan_streamed_kernel_matmul(..., budget, Z and X are the same view). Each Z chunk's sums over
 // the X chunks are added in float64 on the host, in chunk order. With one X chunk the result is
 // the backend's kernel_matmul bit for bit; with several it differs by float64 rounding only.
+// A device backend gets the chunks through its transfer queue (pinned staging memory and a copy
+// stream on CUDA, double buffered: the next pair's copies overlap this pair's compute); the CPU
+// backend reads the host data in place.
 void kernel_matmul_streamed(Backend& backend, MatrixView<const float> Z, MatrixView<const float> X,
                             MatrixView<const float> B, const GramParams& params, MatrixView<double> out,
                             std::size_t budget, const StreamProgressCallback& progress = {});
 
+// The same through an explicit transfer queue, on any backend: chunks are always copied, through
+// two buffer sets so that the next chunk pair's copies overlap this pair's compute.
+void kernel_matmul_streamed(Backend& backend, TransferQueue& queue, MatrixView<const float> Z,
+                            MatrixView<const float> X, MatrixView<const float> B, const GramParams& params,
+                            MatrixView<double> out, std::size_t budget, const StreamProgressCallback& progress = {});
+
+// "812 B", "3.5 KiB", "240 MiB", "2.0 GiB": sizes in messages.
+std::string format_bytes(std::size_t bytes);
+
 // Memory a streamed product may use when none is given: 80% of what the backend has free (the
 // GPU's free memory; the CPU's available physical memory). 0 when the backend cannot tell.
 std::size_t default_memory_budget(const Backend& backend);
+
+// A backend that keeps every matrix in host memory and runs each K.B product through `device` in
+// chunks held within `budget` bytes of its memory (kernel_matmul_streamed), so training is limited
+// by host memory, not device memory. The O(n d) steps and the small-sample median heuristic run on
+// the CPU backend (cpu_threads <= 0: all cores); k-NN runs on the device when its operands fit.
+// device() and description() name the device. Throws InvalidArgument for no device or budget 0.
+std::unique_ptr<Backend> make_streaming_backend(std::unique_ptr<Backend> device, std::size_t budget,
+                                                int cpu_threads = 0);
+
+// Backend memory a fit holding its training data (n x d, c classes) on the device needs at most:
+// the layer input, a candidate layer's output and weights (c classes plus at most c extra
+// columns), the float64 HSIC sums and the product's partial sums. An upper estimate.
+std::size_t resident_fit_bytes(std::int64_t n, std::int64_t d, std::int64_t c);
 
 }  // namespace lwnet

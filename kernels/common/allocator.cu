@@ -26,7 +26,8 @@ void* device_allocate(std::size_t bytes, cudaStream_t stream) {
     checks::ignore_error(cudaGetDevice(&device));
     throw CudaError("out of GPU memory on cuda:" + std::to_string(device) + ": asked for " + mib(bytes) +
                     " with " + mib(free_bytes) + " free of " + mib(total_bytes) +
-                    "; reduce the problem size or run on the CPU (--device cpu)");
+                    "; lower --memory-budget so the data stream through the GPU in chunks, reduce the problem size, or "
+                    "run on the CPU (--device cpu)");
   }
   LWNET_CUDA_CHECK(status);
   return ptr;

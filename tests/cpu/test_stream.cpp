@@ -3,10 +3,15 @@
 // oracle whether the data go in one chunk or in many, with self-pairs kept exact on the diagonal.
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <functional>
+
 #include "expect_close.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
+#include "lwnet/network.hpp"
 #include "lwnet/stream.hpp"
+#include "lwnet/transfer.hpp"
 #include "oracle.hpp"
 #include "test_data.hpp"
 #include "tolerance.hpp"
@@ -112,6 +117,140 @@ TEST(Stream, DeviceMatricesAndMismatchedShapesAreRejected) {
   EXPECT_THROW(kernel_matmul_streamed(*backend, Z.cview(), X.cview(), B.cview(), GramParams::gaussian(1.0),
                                       out.view(), 1 << 20),
                InvalidArgument);
+}
+
+// A transfer queue that runs each copy as late as the fences allow: only when compute or the host
+// waits for it. A pipeline that forgets a wait computes on stale chunks or refills a staging
+// buffer before its copy has read it, and gets wrong sums.
+class DeferredTransferQueue final : public TransferQueue {
+ public:
+  explicit DeferredTransferQueue(bool compute_waits = true) : compute_waits_(compute_waits) {}
+
+  Matrix<float> allocate_staging_float(std::int64_t rows, std::int64_t cols) override {
+    return Matrix<float>::host(rows, cols);
+  }
+  Matrix<double> allocate_staging_double(std::int64_t rows, std::int64_t cols) override {
+    return Matrix<double>::host(rows, cols);
+  }
+  CopyFence copy(MatrixView<const float> src, MatrixView<float> dst) override { return defer(src, dst); }
+  CopyFence copy(MatrixView<const double> src, MatrixView<double> dst) override { return defer(src, dst); }
+  void compute_waits_for(CopyFence fence) override {
+    if (compute_waits_) run_until(fence.ordinal);
+    most_queued_at_compute = std::max(most_queued_at_compute, pending_.size());
+  }
+  void copies_wait_for_compute() override {}  // the CPU computes synchronously
+  void host_waits_for(CopyFence fence) override { run_until(fence.ordinal); }
+  void wait_all() noexcept override { run_until(issued_); }
+
+  std::size_t most_queued_at_compute = 0;  // copies still pending when a compute started
+
+ private:
+  template <class T>
+  CopyFence defer(MatrixView<const T> src, MatrixView<T> dst) {
+    EXPECT_EQ(src.rows(), dst.rows());
+    EXPECT_EQ(src.cols(), dst.cols());
+    pending_.push_back([src, dst] {
+      for (std::int64_t i = 0; i < src.rows(); ++i)
+        for (std::int64_t j = 0; j < src.cols(); ++j) dst(i, j) = src(i, j);
+    });
+    return CopyFence{++issued_};
+  }
+  void run_until(std::uint64_t ordinal) {
+    while (done_ < ordinal) {
+      pending_.front()();
+      pending_.pop_front();
+      ++done_;
+    }
+  }
+
+  bool compute_waits_;
+  std::deque<std::function<void()>> pending_;
+  std::uint64_t issued_ = 0;
+  std::uint64_t done_ = 0;
+};
+
+TEST(Stream, DoubleBufferedCopiesRespectEveryFence) {
+  LWNET_SEEDED_RANDOM(rng);
+  const std::int64_t n = 500, m = 230, d = 4, c = 3;
+  const auto X = rng.uniform_matrix(n, d);
+  const auto Z = rng.uniform_matrix(m, d);
+  const auto B = rng.uniform_matrix(n, c);
+  const GramParams params = GramParams::gaussian(0.5);
+  auto backend = make_cpu_backend();
+  const std::size_t budget = 9000;  // a few dozen rows per chunk
+  for (const bool same : {true, false}) {
+    const MatrixView<const float> zv = same ? X.cview() : Z.cview();
+    const StreamPlan plan = plan_streamed_kernel_matmul(zv.rows(), n, d, c, budget, same);
+    ASSERT_GT(plan.z_chunks * plan.x_chunks, 8);
+    // The in-place CPU path uses the same chunks in the same order: the sums agree bit for bit.
+    Matrix<double> in_place = Matrix<double>::host(zv.rows(), c);
+    kernel_matmul_streamed(*backend, zv, X.cview(), B.cview(), params, in_place.view(), budget);
+    Matrix<double> copied = Matrix<double>::host(zv.rows(), c);
+    DeferredTransferQueue queue;
+    std::int64_t reports = 0;
+    kernel_matmul_streamed(*backend, queue, zv, X.cview(), B.cview(), params, copied.view(), budget,
+                           [&](const StreamProgress&) { ++reports; });
+    EXPECT_EQ(reports, plan.z_chunks * plan.x_chunks);
+    EXPECT_GE(queue.most_queued_at_compute, 2u) << "the next pair's chunks are queued before this pair computes";
+    for (std::int64_t i = 0; i < zv.rows(); ++i)
+      for (std::int64_t j = 0; j < c; ++j) ASSERT_EQ(copied(i, j), in_place(i, j)) << i << "," << j << " same " << same;
+    const DMat expected = oracle::kernel_matmul(zv, X.cview(), B.cview(), params);
+    EXPECT_TRUE(expect_close(copied.cview(), expected,
+                             kernel_matmul_error(kernel_error_model(params, zv, X.cview()), max_abs_column_sum(B.cview()), n),
+                             0.0));
+  }
+  // The check has teeth: when compute does not wait for its copies, the sums are wrong.
+  Matrix<double> careless = Matrix<double>::host(n, c);
+  DeferredTransferQueue no_waits(false);
+  bool wrong = false;
+  try {
+    kernel_matmul_streamed(*backend, no_waits, X.cview(), X.cview(), B.cview(), params, careless.view(), budget);
+    const DMat expected = oracle::kernel_matmul(X.cview(), X.cview(), B.cview(), params);
+    for (std::int64_t i = 0; i < n && !wrong; ++i)
+      for (std::int64_t j = 0; j < c; ++j) wrong = wrong || std::abs(careless(i, j) - expected(i, j)) > 1e-3;
+  } catch (const Error&) {
+    wrong = true;  // stale chunks may hold non-finite garbage, which the backend rejects
+  }
+  EXPECT_TRUE(wrong);
+}
+
+// A streaming backend over the CPU: the same network as the CPU backend, every product in chunks.
+TEST(Stream, StreamingBackendTrainsTheSameNetwork) {
+  LWNET_SEEDED_RANDOM(rng);
+  const std::int64_t n = 240, d = 3;
+  Matrix<float> X = rng.uniform_matrix(n, d);
+  Labels labels;
+  labels.num_classes = 3;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const int y = static_cast<int>(i % 3);
+    labels.y.push_back(y);
+    X(i, 0) += 1.5f * static_cast<float>(y);  // separable along the first feature, noisy elsewhere
+  }
+  KmeOptions options;
+  options.max_layers = 3;
+  auto cpu = make_cpu_backend();
+  auto streaming = make_streaming_backend(make_cpu_backend(), 6000);
+  EXPECT_EQ(streaming->memory_space(), MemorySpace::host);
+  EXPECT_EQ(streaming->device(), Device::cpu());
+  EXPECT_NE(streaming->description().find("streamed"), std::string::npos);
+  ASSERT_GT(plan_streamed_kernel_matmul(n, n, d, 3, 6000, true).x_chunks, 2);
+  const std::vector<std::string> classes{"a", "b", "c"};
+  const KmeModel direct = fit_kme(*cpu, X.cview(), labels, classes, options);
+  const KmeModel streamed = fit_kme(*streaming, X.cview(), labels, classes, options);
+  ASSERT_GE(direct.layers.size(), 1u);
+  ASSERT_EQ(streamed.layers.size(), direct.layers.size());
+  for (std::size_t l = 0; l < direct.layers.size(); ++l) {
+    // Each layer's width comes from the median of the previous layer's float32 outputs, whose
+    // float64 sums are grouped differently: the widths agree to float32 noise (1e-4 relative),
+    // and the same candidate is accepted.
+    EXPECT_NEAR(streamed.layers[l].sigma, direct.layers[l].sigma, 1e-4 * direct.layers[l].sigma) << "layer " << l;
+    EXPECT_EQ(streamed.layers[l].candidates_tried, direct.layers[l].candidates_tried) << "layer " << l;
+    EXPECT_NEAR(streamed.layers[l].hsic, direct.layers[l].hsic, 1e-4) << "layer " << l;
+  }
+  EXPECT_TRUE(expect_close(to_doubles(streamed.train_outputs.cview()), to_doubles(direct.train_outputs.cview()), 1e-4,
+                           1e-4));
+  EXPECT_THROW(make_streaming_backend(nullptr, 1000), InvalidArgument);
+  EXPECT_THROW(make_streaming_backend(make_cpu_backend(), 0), InvalidArgument);
 }
 
 TEST(Stream, DefaultBudgetIsMostOfTheFreeMemory) {

@@ -1,0 +1,50 @@
+#include "cli/memory_budget.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <exception>
+
+#include "lwnet/error.hpp"
+#include "lwnet/stream.hpp"
+
+namespace lwnet::cli {
+
+std::size_t parse_memory_budget(const std::string& text, const Backend& backend) {
+  if (text == "auto") {
+    const std::size_t budget = default_memory_budget(backend);
+    if (budget == 0)
+      throw InvalidArgument("--memory-budget auto: " + backend.description() + " does not report its free memory; give a size");
+    return budget;
+  }
+  std::size_t pos = 0;
+  double value = 0.0;
+  try {
+    value = std::stod(text, &pos);
+  } catch (const std::exception&) {
+    pos = 0;
+  }
+  double scale = 1.0;
+  const std::string suffix = text.substr(pos);
+  if (suffix == "K" || suffix == "KiB") scale = 1024.0;
+  else if (suffix == "M" || suffix == "MiB") scale = 1024.0 * 1024.0;
+  else if (suffix == "G" || suffix == "GiB") scale = 1024.0 * 1024.0 * 1024.0;
+  else if (!suffix.empty()) pos = 0;
+  if (pos == 0 || !(value >= 1.0) || !std::isfinite(value) || value * scale > 9.0e18)
+    throw InvalidArgument("--memory-budget: expected auto or a positive size such as 512M or 2G, got '" + text + "'");
+  return static_cast<std::size_t>(value * scale);
+}
+
+void stream_fit_when_needed(BackendChoice& choice, const std::string& budget_text, std::int64_t n, std::int64_t d,
+                            std::int64_t c) {
+  const bool automatic = budget_text == "auto";
+  if (automatic && choice.backend->memory_space() == MemorySpace::host) return;
+  const std::size_t budget = parse_memory_budget(budget_text, *choice.backend);
+  const std::size_t needed = resident_fit_bytes(n, d, c);
+  if (needed <= budget) return;
+  choice.reason += "; the fit needs up to " + format_bytes(needed) + " of " + choice.backend->device().str() +
+                   " memory, more than the " + (automatic ? "default " : "") + "--memory-budget of " +
+                   format_bytes(budget) + ": the data stay in host memory and stream through it in chunks";
+  choice.backend = make_streaming_backend(std::move(choice.backend), budget);
+}
+
+}  // namespace lwnet::cli
