@@ -13,6 +13,12 @@ option(LWNET_BUILD_BENCH "Build the Google Benchmark suite (skipped when benchma
 option(LWNET_BUILD_CLI "Build the lwnet command-line tool" ON)
 option(LWNET_NATIVE_ARCH "Tune host code for this machine's CPU (-march=native)" ON)
 option(LWNET_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+option(LWNET_FUZZ "Build the tests/fuzz targets with libFuzzer (Clang) and register a bounded fuzz run" OFF)
+set(LWNET_FUZZ_SECONDS 15 CACHE STRING "Seconds each fuzz target runs in the fuzz_run_* tests")
+if(LWNET_FUZZ AND NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  message(FATAL_ERROR "LWNET_FUZZ=ON needs Clang (libFuzzer): configure with the 'sanitize' preset or "
+                      "-DCMAKE_CXX_COMPILER=clang++")
+endif()
 set(LWNET_GTEST_SOURCE_DIR "" CACHE PATH
     "GoogleTest sources to build when no installed GTest package is found (e.g. /usr/src/googletest)")
 

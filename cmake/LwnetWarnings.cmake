@@ -14,4 +14,7 @@ function(lwnet_set_target_options target)
     # PUBLIC: whatever links an instrumented static library needs the sanitizer runtimes.
     target_link_options(${target} PUBLIC -fsanitize=address,undefined)
   endif()
+  if(LWNET_FUZZ)  # coverage feedback for libFuzzer in everything the fuzz targets call
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=fuzzer-no-link>)
+  endif()
 endfunction()

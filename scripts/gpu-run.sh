@@ -3,10 +3,11 @@
 # dependencies and no network), with .gpu-bundle/ from scripts/gpu-bundle.sh carried along.
 # One command: unpack the bundle, build for sm_90, run the whole test suite (CUDA parity tests
 # included), the CUDA benchmarks, the PyTorch/KeOps CUDA baselines, the paper reproduction, the
-# full Fashion-MNIST fit, the main job and n = 1e6 runs of `lwnet bench`. Logs and JSON go to
-# $OUT (or build/gpu-out), at most 8 files as the device tool returns no more: machine.txt,
-# build.txt, ctest.txt, micro-gpu.json, baselines-gpu.json, nik-cuda.json, fashion-cuda.json,
-# main.txt (every other log). Copy the JSON into bench/results/ and run bench/report/report.py
+# full Fashion-MNIST fit, the main job and n = 1e6 runs of `lwnet bench`, and the K.B kernel
+# variants (bench/variants). Logs and JSON go to $OUT (or build/gpu-out), 8 files, as many as the
+# device tool returns: machine.txt (the machine, then the build log), ctest.txt, micro-gpu.json,
+# variants-gpu.json (both variant shapes, a JSON array), baselines-gpu.json, nik-cuda.json,
+# fashion-cuda.json, main.txt (every other log). Copy the JSON into bench/results/ and run bench/report/report.py
 # with --micro bench/results/micro-gpu.json to add them to docs/PERFORMANCE.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -45,19 +46,26 @@ configure() {
     -DLWNET_ENABLE_CUDA=ON "${gtest_src[@]}" "$@"
 }
 echo "== configure and build"
-if ! configure >"$out/build.txt" 2>&1; then
-  tail -n 40 "$out/build.txt"
+if ! configure >>"$out/machine.txt" 2>&1; then
+  tail -n 40 "$out/machine.txt"
   echo "gpu-run: configure failed" >&2
   exit 1
 fi
-if ! cmake --build "$build" -j "$(nproc)" >>"$out/build.txt" 2>&1; then
-  grep -E "error|FAILED" "$out/build.txt" | head -n 40
+if ! cmake --build "$build" -j "$(nproc)" >>"$out/machine.txt" 2>&1; then
+  grep -E "error|FAILED" "$out/machine.txt" | head -n 40
   echo "gpu-run: build failed" >&2
   exit 1
 fi
 
 echo "== tests"
 ctest --test-dir "$build" --output-on-failure -j 8 >"$out/ctest.txt" 2>&1 || status=1
+# compute-sanitizer over the CUDA suites: out-of-bounds/misaligned accesses, then shared-memory races.
+for tool in memcheck racecheck; do
+  echo "== compute-sanitizer --tool $tool" >>"$out/ctest.txt"
+  timeout 240 compute-sanitizer --tool "$tool" --error-exitcode 1 "$build/tests/lwnet_cuda_tests" \
+    --gtest_filter='Cuda*' >>"$out/ctest.txt" 2>&1 || status=1
+  tail -n 3 "$out/ctest.txt"
+done
 tail -n 25 "$out/ctest.txt"
 
 echo "== benchmarks (CUDA grid only; the CPU figures come from the CPU machine)"
@@ -68,6 +76,24 @@ if [[ -x $build/bench/lwnet_bench ]]; then
   tail -n 40 "$out/main.txt"
 else
   echo "gpu-run: no benchmark binary (Google Benchmark missing?)"
+fi
+
+echo "== kernel variants of K.B (bench/variants: each checked against the CPU, then timed)"
+if [[ -x $build/bench/variants/lwnet_variants ]]; then
+  runs=()
+  for d in 784 16; do
+    json=$build/variants-d$d.json
+    rm -f "$json"
+    "$build/bench/variants/lwnet_variants" --n 100000 --d "$d" --c 10 --json "$json" \
+      >>"$out/main.txt" 2>&1 || status=1
+    [[ -s $json ]] && runs+=("$json")
+  done
+  # One file for both shapes (the device tool returns few files): a JSON array of the runs.
+  { echo "["; for i in "${!runs[@]}"; do ((i > 0)) && echo ","; cat "${runs[$i]}"; done; echo "]"; } \
+    >"$out/variants-gpu.json"
+  tail -n 30 "$out/main.txt"
+else
+  echo "gpu-run: no lwnet_variants binary (CUDA backend or Google Benchmark missing?)"
 fi
 
 echo "== baselines (PyTorch and, when installed, KeOps on CUDA)"

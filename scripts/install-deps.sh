@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian/Ubuntu machine lacks to build and test lwnet: compilers, CMake,
-# Ninja, OpenBLAS (OpenMP build), GoogleTest, Google Benchmark, CLI11, nlohmann-json; with
+# Installs what a fresh Debian/Ubuntu machine lacks to build and test lwnet: compilers (GCC, and
+# Clang with libFuzzer and OpenMP for the sanitizer stage), CMake, Ninja, OpenBLAS (OpenMP build),
+# GoogleTest, Google Benchmark, CLI11, nlohmann-json; with
 # --bench also the benchmark baselines' Python packages and the Fashion-MNIST data.
 # As root it runs apt-get; otherwise it prints the command to run. The CUDA toolkit is not a
 # Debian package: without nvcc lwnet builds its CPU backend only.
@@ -11,6 +12,7 @@ packages=(
   libopenblas-openmp-dev
   libgtest-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev zlib1g-dev
+  clang libomp-dev  # the sanitizer + libFuzzer stage of scripts/test.sh
 )
 # --bench: what bench/run.sh needs beyond the build: the Python baselines (numpy, scikit-learn,
 # PyTorch), the plot (matplotlib) and the Fashion-MNIST data.

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# All tests on a fresh machine: install dependencies, build everything (Release) and run ctest.
-# Without a GPU the CUDA suites (Cuda*) are reported as skipped, with the reason.
+# All tests on a fresh machine: install dependencies, build everything (Release) and run ctest;
+# then the CPU build again under AddressSanitizer + UndefinedBehaviorSanitizer (Clang, the
+# 'sanitize' preset), which also replays the fuzz corpus and fuzzes each input reader for
+# LWNET_FUZZ_SECONDS (15 s). Without a GPU the CUDA suites (Cuda*) are reported as skipped, with
+# the reason. LWNET_SKIP_SANITIZE=1 runs the Release stage only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -8,3 +11,18 @@ bash scripts/install-deps.sh
 cmake --preset release
 cmake --build --preset release
 ctest --preset release
+
+if [[ ${LWNET_SKIP_SANITIZE:-0} == 1 ]]; then
+  echo "test.sh: LWNET_SKIP_SANITIZE=1: the sanitizer and fuzzing stage is skipped"
+  exit 0
+fi
+if echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, long) { return 0; }' |
+    clang++ -x c++ -fsanitize=fuzzer,address,undefined -o /dev/null - >/dev/null 2>&1; then
+  preset=sanitize
+else
+  preset=asan  # GCC: the same sanitizers, the fuzz corpus replayed without libFuzzer
+  echo "test.sh: no clang++ with libFuzzer here: the '$preset' preset (GCC) runs instead, without fuzzing"
+fi
+cmake --preset "$preset"
+cmake --build --preset "$preset"
+ctest --preset "$preset"

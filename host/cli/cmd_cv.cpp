@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/options.hpp"
 #include "cli/report.hpp"
 #include "lwnet/backend.hpp"
@@ -43,6 +44,7 @@ void run_cv(const CvCommand& opt, CLI::App* cmd) {
   apply_preset(opt.preset, cmd, train_options);
   const TrainConfig config = make_train_config(train_options);
   BackendChoice choice = select_backend(Device::parse(train_options.device));
+  const InterruptGuard interrupts;
   Backend& backend = *choice.backend;
   const bool text = !train_options.json;
   if (opt.only_fold < 0 || opt.only_fold > kFolds)
@@ -64,7 +66,8 @@ void run_cv(const CvCommand& opt, CLI::App* cmd) {
     if (encoding.labels.num_classes < 2)
       throw InvalidArgument(opt.folds + "_" + std::to_string(k) + "_label.csv: the training labels hold a single class ('" +
                             encoding.classes.front() + "'); the network needs at least two");
-    const KmeModel model = train(backend, fold.train.X.cview(), encoding.labels, encoding.classes, config);
+    const KmeModel model =
+        train(backend, fold.train.X.cview(), encoding.labels, encoding.classes, config, stop_on_interrupt({}));
     FitResult r;
     r.model = &model;
     r.device = backend.device().str();

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/memory_budget.hpp"
 #include "cli/options.hpp"
 #include "cli/report.hpp"
@@ -100,7 +101,9 @@ void run_train(const TrainCommand& opt) {
     std::fflush(stdout);
   }
 
-  const KmeModel model = train(backend, data.X.cview(), encoding.labels, encoding.classes, config, progress_printer(text));
+  const InterruptGuard interrupts;
+  const KmeModel model = train(backend, data.X.cview(), encoding.labels, encoding.classes, config,
+                               stop_on_interrupt(progress_printer(text)));
   FitResult result;
   result.model = &model;
   result.device = backend.device().str();

@@ -11,8 +11,10 @@
 // Loading checks every shape and value against the others, so a file that loads predicts.
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <type_traits>
 
 #include "io/safetensors.hpp"
 #include "lwnet/error.hpp"
@@ -22,6 +24,8 @@
 namespace lwnet {
 
 namespace {
+
+constexpr double kFloatMax = static_cast<double>(std::numeric_limits<float>::max());
 
 using io::Dtype;
 using io::SafetensorsFile;
@@ -93,11 +97,25 @@ Matrix<float> matrix_of(const SafetensorsFile& f, const std::string& name, std::
 
 template <class T>
 T json_value(const std::string& path, const nlohmann::json& j, const char* key) {
-  try {
-    return j.at(key).get<T>();
-  } catch (const nlohmann::json::exception&) {
-    inconsistent(path, std::string("hyperparameter '") + key + "' is missing or of the wrong type");
+  const auto wrong = [&] { inconsistent(path, std::string("hyperparameter '") + key + "' is missing or of the wrong type"); };
+  if (!j.is_object() || !j.contains(key)) wrong();
+  const nlohmann::json& v = j.at(key);
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // nlohmann converts a float (or a wider integer) with a plain cast: check kind and range first.
+    // (The parser stores non-negative integers as unsigned and negative ones as signed.)
+    if (!v.is_number_integer()) wrong();
+    const bool fits = v.is_number_unsigned()
+                          ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+                          : std::is_signed_v<T> &&
+                                v.get<std::int64_t>() >= static_cast<std::int64_t>(std::numeric_limits<T>::min());
+    if (!fits) wrong();
   }
+  try {
+    return v.get<T>();
+  } catch (const nlohmann::json::exception&) {
+    wrong();
+  }
+  return T{};
 }
 
 void read_options(const std::string& path, const std::string& text, KmeModel& model) {
@@ -218,8 +236,11 @@ KmeModel load_model(const std::string& path) {
     model.statistics.mean = vector_of<double>(f, "preprocess.mean", Dtype::f64, model.input_dim);
     model.statistics.std = vector_of<double>(f, "preprocess.std", Dtype::f64, model.input_dim);
     for (std::size_t j = 0; j < model.statistics.std.size(); ++j)
-      if (!std::isfinite(model.statistics.mean[j]) || !(model.statistics.std[j] >= 0.0))
-        inconsistent(path, "preprocessing statistics are not finite");
+      // Statistics of float32 data are float32-sized: anything else was not written by lwnet.
+      if (!(std::abs(model.statistics.mean[j]) <= kFloatMax) || !(model.statistics.std[j] >= 0.0) ||
+          !(model.statistics.std[j] <= kFloatMax))
+        inconsistent(path, "preprocessing statistics of feature " + std::to_string(j) +
+                               " are not finite float32-sized values");
   }
 
   const auto layers = static_cast<std::int64_t>(shape_of(f, "layers.sigma", Dtype::f64, 1)[0]);
@@ -240,10 +261,18 @@ KmeModel load_model(const std::string& path) {
     layer.candidates_tried = candidates[li];
     if (!(layer.sigma > 0.0) || !std::isfinite(layer.sigma) || !(layer.sigma_beta > 0.0))
       inconsistent(path, "layer " + std::to_string(l + 1) + " has a non-positive width");
+    try {  // the width's derived constants must be usable too (sigma = 1e-200 is positive but is not)
+      validate(GramParams::gaussian(layer.sigma), "layer " + std::to_string(l + 1));
+    } catch (const InvalidArgument& e) {
+      inconsistent(path, e.what());
+    }
     layer.input = matrix_of(f, layer_key(li, "input"), n, width);
     layer.rho = vector_of<double>(f, layer_key(li, "rho"), Dtype::f64, c);
+    // The weights are 1 / rho in float32: rho must be positive, finite, and not so small that
+    // its reciprocal overflows.
     for (double r : layer.rho)
-      if (!(r > 0.0) || !std::isfinite(r)) inconsistent(path, "layer " + std::to_string(l + 1) + " has a rho <= 0");
+      if (!(r > 0.0) || !std::isfinite(r) || !std::isfinite(static_cast<float>(1.0 / r)))
+        inconsistent(path, "layer " + std::to_string(l + 1) + " has a rho that is not a positive float32 weight");
     layer.extra_classes = vector_of<std::int32_t>(f, layer_key(li, "extra_classes"), Dtype::i32, -1);
     const auto e = static_cast<std::int64_t>(layer.extra_classes.size());
     const auto offsets = vector_of<std::int64_t>(f, layer_key(li, "extra_offsets"), Dtype::i64, e + 1);

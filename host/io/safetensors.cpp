@@ -135,6 +135,8 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
       t.dtype = parse_dtype(path, name, entry.at("dtype").get<std::string>());
       std::uint64_t elements = 1;
       for (const auto& dim : entry.at("shape")) {
+        if (!dim.is_number_integer() || (dim.is_number_unsigned() && dim.get<std::uint64_t>() > (std::uint64_t{1} << 62)))
+          corrupt(path, "tensor '" + name + "' has a dimension that is not an integer below 2^62");
         const auto v = dim.get<std::int64_t>();
         if (v < 0) corrupt(path, "tensor '" + name + "' has a negative dimension");
         if (v != 0 && elements > std::numeric_limits<std::uint64_t>::max() / static_cast<std::uint64_t>(v) / 8)
@@ -142,7 +144,11 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
         elements *= static_cast<std::uint64_t>(v);
         t.shape.push_back(v);
       }
-      const auto offsets = entry.at("data_offsets").get<std::vector<std::uint64_t>>();
+      const nlohmann::json& offset_list = entry.at("data_offsets");
+      if (!offset_list.is_array() || offset_list.size() != 2 || !offset_list[0].is_number_unsigned() ||
+          !offset_list[1].is_number_unsigned())
+        corrupt(path, "tensor '" + name + "' has data_offsets that are not two non-negative integers");
+      const std::vector<std::uint64_t> offsets{offset_list[0].get<std::uint64_t>(), offset_list[1].get<std::uint64_t>()};
       if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size)
         corrupt(path, "tensor '" + name + "' has data offsets outside the " + std::to_string(data_size) + " data bytes");
       if (offsets[1] - offsets[0] != elements * dtype_size(t.dtype))

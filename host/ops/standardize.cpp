@@ -42,7 +42,16 @@ void Standardizer::apply(MatrixView<float> X) const {
   for (std::int64_t i = 0; i < X.rows(); ++i)
     for (std::int64_t j = 0; j < X.cols(); ++j) {
       const auto k = static_cast<std::size_t>(j);
-      X(i, j) = std[k] > 0.0 ? static_cast<float>((X(i, j) - mean[k]) / std[k]) : 0.0f;
+      const float z = std[k] > 0.0 ? static_cast<float>((X(i, j) - mean[k]) / std[k]) : 0.0f;
+      // A value many float32 ranges away from the statistics (or statistics no data could give)
+      // must not become an infinity the kernels would reject far from its cause.
+      if (!std::isfinite(z))
+        detail::fail(op,
+                     "row " + std::to_string(i) + ", feature " + std::to_string(j) + ": (" +
+                         std::to_string(X(i, j)) + " - mean " + std::to_string(mean[k]) + ") / std " +
+                         std::to_string(std[k]) + " overflows float32",
+                     {detail::named("X", X)});
+      X(i, j) = z;
     }
 }
 

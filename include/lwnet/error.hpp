@@ -38,6 +38,13 @@ class Unavailable : public Error {
   using Error::Error;
 };
 
+// The caller stopped the work (e.g. a progress callback threw it on Ctrl-C). Nothing half-done is
+// left behind: no model is returned and no file is written.
+class Cancelled : public Error {
+ public:
+  using Error::Error;
+};
+
 // Reading or writing a file failed, or a file's content is malformed.
 class IoError : public Error {
  public:

@@ -15,7 +15,8 @@ struct Standardizer {
 
   // Statistics of a non-empty, finite host matrix (float64 accumulation).
   static Standardizer fit(MatrixView<const float> X);
-  // In place; X must have as many columns as the data fit() saw.
+  // In place; X must have as many columns as the data fit() saw. InvalidArgument naming the row
+  // and feature when a standardised value overflows float32.
   void apply(MatrixView<float> X) const;
 };
 
