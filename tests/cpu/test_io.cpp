@@ -65,6 +65,20 @@ TEST(CpuCsv, MalformedInputNamesSourceLineAndColumn) {
   EXPECT_TRUE(throws_with<IoError>([] { parse_csv("", "empty.csv"); }, {"empty.csv", "no data rows"}));
   EXPECT_TRUE(throws_with<IoError>([] { parse_csv("\n \r\n\n", "blank.csv"); }, {"blank.csv", "no data rows"}));
   EXPECT_TRUE(throws_with<IoError>([] { parse_csv("a,b,c\n", "header_only.csv"); }, {"header_only.csv", "no data rows"}));
+  // A header in the middle is a row of non-numbers.
+  EXPECT_TRUE(throws_with<IoError>([] { parse_csv("1,2\nx,y\n3,4\n", "mid.csv"); }, {"mid.csv:2", "'x' is not a number"}));
+}
+
+TEST(CpuCsv, HugeFieldCountsAreReadOrRejectedByRow) {
+  // One row of 10^6 cells is a valid 1 x 10^6 table; a shorter row after it is named.
+  std::string wide;
+  for (int j = 0; j < 1000000; ++j) wide += j == 0 ? "1" : ",2";
+  const CsvTable table = parse_csv(wide + "\n", "wide.csv");
+  EXPECT_EQ(table.values.rows(), 1);
+  EXPECT_EQ(table.values.cols(), 1000000);
+  EXPECT_EQ(table.values(0, 999999), 2.0f);
+  EXPECT_TRUE(throws_with<IoError>([&] { parse_csv(wide + "\n1,2\n", "wide.csv"); },
+                                   {"wide.csv:2", "has 2 cells, expected 1000000"}));
 }
 
 TEST(CpuLabels, OnePerLine) {
