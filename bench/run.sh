@@ -10,6 +10,7 @@
 # --quick: n <= 1e4 only (minutes instead of about an hour on two cores). The baselines need
 # Python with numpy, scikit-learn, matplotlib and (optionally) torch: Debian python3-sklearn,
 # python3-matplotlib, python3-torch (scripts/install-deps.sh --bench installs them).
+# Not run here: bench/select/compare_selection.py (`--select hsic` vs `validation`) -> bench/results/select-cpu.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0

@@ -3,20 +3,36 @@
 find_package(Threads REQUIRED)
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 
-# BLAS/LAPACK: OpenBLAS (its OpenMP build, so BLAS calls made inside lwnet's OpenMP regions run
-# single-threaded instead of oversubscribing). Any other BLAS works, more slowly.
-set(BLA_VENDOR OpenBLAS)
-find_package(BLAS QUIET)
-find_package(LAPACK QUIET)
-if(BLAS_FOUND AND LAPACK_FOUND)
-  set(LWNET_BLAS_VENDOR "OpenBLAS")
+# BLAS/LAPACK (dense algebra only: the kernel tiles are lwnet's own loops): OpenBLAS's serial build.
+# lwnet runs its own threads (host/cpu/thread_pool.hpp) and calls BLAS one block per thread, so
+# results do not depend on how a threaded BLAS would split a call. A threaded OpenBLAS would also
+# add threads of its own, and its OpenMP build maps a 128 MiB buffer per core before main: 2 GiB
+# on 16 cores, and a start-up that spins forever under an address-space limit (ulimit -v).
+# Debian installs the variants side by side and resolves libopenblas.so.0 to one of them by
+# priority, so the serial one is linked by its path and found at run time through the run path.
+set(_lwnet_openblas_serial_dir "/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-serial")
+find_library(LWNET_OPENBLAS_SERIAL NAMES openblas PATHS "${_lwnet_openblas_serial_dir}" NO_DEFAULT_PATH)
+if(LWNET_OPENBLAS_SERIAL)
+  set(LWNET_BLAS_VENDOR "OpenBLAS serial")
+  set(LWNET_BLAS_LIBRARIES "${LWNET_OPENBLAS_SERIAL}")
+  # Installed programs keep the run path to it (the build tree gets it anyway).
+  set(CMAKE_INSTALL_RPATH_USE_LINK_PATH ON)
 else()
-  unset(BLA_VENDOR)
-  find_package(BLAS REQUIRED)
-  find_package(LAPACK REQUIRED)
-  set(LWNET_BLAS_VENDOR "generic")
-  message(WARNING "lwnet: OpenBLAS not found; using ${BLAS_LIBRARIES}. The CPU backend will be slow. "
-                  "Install libopenblas-openmp-dev (scripts/install-deps.sh).")
+  set(BLA_VENDOR OpenBLAS)
+  find_package(BLAS QUIET)
+  find_package(LAPACK QUIET)
+  if(BLAS_FOUND AND LAPACK_FOUND)
+    set(LWNET_BLAS_VENDOR "OpenBLAS")
+  else()
+    unset(BLA_VENDOR)
+    find_package(BLAS REQUIRED)
+    find_package(LAPACK REQUIRED)
+    set(LWNET_BLAS_VENDOR "generic")
+  endif()
+  set(LWNET_BLAS_LIBRARIES LAPACK::LAPACK BLAS::BLAS)
+  message(WARNING "lwnet: OpenBLAS's serial build not found in ${_lwnet_openblas_serial_dir}; using "
+                  "${BLAS_LIBRARIES} (${LWNET_BLAS_VENDOR}). Install libopenblas-serial-dev (scripts/install-deps.sh): "
+                  "a threaded BLAS adds its own threads next to lwnet's.")
 endif()
 
 if(LWNET_ENABLE_CUDA)

@@ -12,3 +12,27 @@ endforeach()
 add_library(lwnet_header_check OBJECT ${_lwnet_header_sources})
 target_include_directories(lwnet_header_check PRIVATE ${PROJECT_SOURCE_DIR}/include)
 target_compile_options(lwnet_header_check PRIVATE -Wall -Wextra -Wpedantic -Werror)
+
+# The README's library example (its first ```cpp block) compiles against <lwnet/lwnet.hpp> alone:
+# the umbrella header must declare everything the example uses. The block's statements become the
+# body of a function whose parameters are the example's inputs; it is compiled, never run.
+file(READ ${PROJECT_SOURCE_DIR}/README.md _lwnet_readme)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/README.md)
+if(NOT _lwnet_readme MATCHES "```cpp\n([^`]*)```")
+  message(FATAL_ERROR "README.md has no ```cpp block (the library example the header check compiles)")
+endif()
+set(_lwnet_example "${CMAKE_MATCH_1}")
+string(REGEX MATCHALL "#include[^\n]*\n" _lwnet_example_includes "${_lwnet_example}")
+string(REGEX REPLACE "#include[^\n]*\n" "" _lwnet_example_body "${_lwnet_example}")
+string(JOIN "" _lwnet_example_includes ${_lwnet_example_includes})
+file(CONFIGURE OUTPUT ${PROJECT_BINARY_DIR}/header_check/readme_example.cpp @ONLY CONTENT
+"// Generated from README.md's library example by cmake/LwnetHeaderCheck.cmake.
+${_lwnet_example_includes}
+void lwnet_readme_example(const lwnet::Matrix<float>& host_matrix, const lwnet::Matrix<float>& X_host,
+                          const lwnet::Matrix<float>& X_new, const lwnet::Labels& labels,
+                          const std::vector<std::string>& classes) {
+${_lwnet_example_body}}
+")
+target_sources(lwnet_header_check PRIVATE ${PROJECT_BINARY_DIR}/header_check/readme_example.cpp)
+set_source_files_properties(${PROJECT_BINARY_DIR}/header_check/readme_example.cpp PROPERTIES
+  COMPILE_OPTIONS "-Wno-unused-variable;-Wno-unused-but-set-variable;-Wno-missing-declarations")

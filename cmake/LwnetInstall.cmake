@@ -3,15 +3,16 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(_lwnet_install_targets lwnet_core lwnet_lwnet)
-if(LWNET_ENABLE_CUDA)
-  list(APPEND _lwnet_install_targets lwnet_cuda)
-endif()
-install(TARGETS ${_lwnet_install_targets} EXPORT lwnetTargets
+# lwnet_lwnet_installed is lwnet::lwnet without the build tree in its module search (host/select/).
+install(TARGETS lwnet_core lwnet_lwnet_installed EXPORT lwnetTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(LWNET_ENABLE_CUDA)
+  # The CUDA backend module: not a link-time dependency (nothing links it), so not exported.
+  install(TARGETS lwnet_cuda_backend LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/lwnet DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 if(LWNET_BUILD_CLI)
   install(TARGETS lwnet_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -21,9 +22,11 @@ set(_lwnet_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/lwnet)
 install(EXPORT lwnetTargets NAMESPACE lwnet:: DESTINATION ${_lwnet_cmake_dir})
 set(LWNET_CONFIG_BLAS_VENDOR "${LWNET_BLAS_VENDOR}")
 set(LWNET_CONFIG_WITH_CUDA "${LWNET_ENABLE_CUDA}")
+set(LWNET_CONFIG_MODULE_FILE_NAME "${LWNET_CUDA_MODULE_FILE_NAME}")
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/lwnetConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/lwnetConfig.cmake
-                              INSTALL_DESTINATION ${_lwnet_cmake_dir})
+                              INSTALL_DESTINATION ${_lwnet_cmake_dir}
+                              PATH_VARS CMAKE_INSTALL_LIBDIR)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/lwnetConfigVersion.cmake
                                  COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/lwnetConfig.cmake ${PROJECT_BINARY_DIR}/lwnetConfigVersion.cmake

@@ -1,5 +1,6 @@
-// The CUDA backend's entry points, as plain C++ (no CUDA types): all the host side needs to
-// create the backend and probe the machine. Implemented in kernels/, used by host/select/.
+// The CUDA backend's entry points, as plain C++ (no CUDA types): all that is needed to create
+// the backend and probe the machine. Implemented in probe.cu; inside the module they are reached
+// only through module_entry.cpp's table (cuda_module_abi.hpp), which is what host/select/ opens.
 #pragma once
 
 #include <memory>

@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build
-  libopenblas-openmp-dev
+  libopenblas-serial-dev  # lwnet threads itself; see cmake/LwnetDependencies.cmake
   libgtest-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev zlib1g-dev
   clang libomp-dev  # the sanitizer + libFuzzer stage of scripts/test.sh

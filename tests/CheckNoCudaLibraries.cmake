@@ -1,5 +1,6 @@
 # Fails when BINARY depends on a CUDA library (cudart, cuBLAS, cuSOLVER, ...), per ldd.
-# Usage: cmake -DBINARY=<path> -P CheckNoCudaLibraries.cmake
+# Usage: cmake -DBINARY=<path> [-DEXPECT_CUDA=ON] -P CheckNoCudaLibraries.cmake
+# With EXPECT_CUDA=ON it fails when BINARY does not (the CUDA backend module: shows the check can fail).
 find_program(LDD ldd)
 if(NOT LDD)
   message(STATUS "ldd not found; nothing checked")
@@ -10,6 +11,13 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "ldd ${BINARY} failed (${rc})")
 endif()
 string(REGEX MATCHALL "lib(cudart|cublas|cublasLt|cusolver|cusparse|cufft|curand|nvrtc|cuda)[.][^ \t\n]*" found "${deps}")
+if(EXPECT_CUDA)
+  if(NOT found)
+    message(FATAL_ERROR "${BINARY} links no CUDA library:\n${deps}")
+  endif()
+  message(STATUS "${BINARY}: links ${found}")
+  return()
+endif()
 if(found)
   message(FATAL_ERROR "${BINARY} links CUDA libraries: ${found}")
 endif()

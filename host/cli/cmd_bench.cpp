@@ -2,6 +2,8 @@
 // on the chosen device. The K.B product streams its data through the device in chunks when it
 // needs more memory than the budget (--memory-budget, default 80% of the device's free memory),
 // so n is bounded by host memory; HSIC keeps O(n) data on the device and no n x n buffer.
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -11,7 +13,9 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/memory_budget.hpp"
+#include "cli/parse.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
 #include "lwnet/ops.hpp"
@@ -33,7 +37,38 @@ struct BenchOptions {
   bool json = false;
 };
 
+// Generous bounds on the synthetic problem (a typo must not allocate or run without end): up to
+// 10^8 samples (10^16 kernel entries, minutes on a large GPU), 10^5 features, 10^4 columns, and in
+// any case no more host memory than the machine has.
+constexpr std::int64_t kMaxSamples = 100'000'000;
+constexpr std::int64_t kMaxFeatures = 100'000;
+constexpr std::int64_t kMaxColumns = 10'000;
+
 using Clock = std::chrono::steady_clock;
+
+// Host memory the synthetic data and the result take (the CPU backend's upload for HSIC too).
+double host_bytes_needed(const BenchOptions& opt) {
+  const auto n = static_cast<double>(opt.n);
+  const auto d = static_cast<double>(opt.d);
+  const auto c = static_cast<double>(opt.c);
+  return opt.op == "hsic" ? n * d * 4.0 * 2.0 + n * 4.0 + n * (c + 1.0) * 8.0 * 2.0
+                          : n * d * 4.0 + n * c * 4.0 + n * c * 8.0;
+}
+
+void check_problem_size(const BenchOptions& opt) {
+  if (opt.op != "kernel_matmul" && opt.op != "hsic")
+    throw InvalidArgument("--op: expected kernel_matmul or hsic, got '" + opt.op + "'");
+  if (opt.op == "hsic" && opt.c < 2) throw InvalidArgument("--op hsic needs --c of at least 2 classes");
+  if (opt.op == "hsic" && opt.c > opt.n)
+    throw InvalidArgument("--op hsic: --c " + std::to_string(opt.c) + " classes need at least as many samples (--n " +
+                          std::to_string(opt.n) + ")");
+  const double needed = host_bytes_needed(opt);
+  const double physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  if (physical > 0.0 && needed > physical)
+    throw InvalidArgument("--n " + std::to_string(opt.n) + " --d " + std::to_string(opt.d) + " --c " +
+                          std::to_string(opt.c) + " needs " + format_bytes(static_cast<std::size_t>(needed)) +
+                          " of host memory; this machine has " + format_bytes(static_cast<std::size_t>(physical)));
+}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -59,8 +94,7 @@ StreamProgressCallback stream_progress(bool enabled) {
 }
 
 void run_bench(const BenchOptions& opt) {
-  if (opt.n < 1 || opt.d < 1 || opt.c < 1) throw InvalidArgument("--n, --d and --c must be at least 1");
-  if (opt.op == "hsic" && opt.c < 2) throw InvalidArgument("--op hsic needs --c of at least 2 classes");
+  check_problem_size(opt);
   BackendChoice choice = select_backend(Device::parse(opt.device));
   Backend& backend = *choice.backend;
   Rng rng(opt.seed);
@@ -72,12 +106,13 @@ void run_bench(const BenchOptions& opt) {
 
   if (opt.op == "kernel_matmul") {
     const std::size_t budget = parse_memory_budget(opt.memory_budget, backend);
+    check_chunk_rows(opt.n, opt.d, opt.c, budget);
     const Matrix<float> B = normal_matrix(opt.n, opt.c, rng);
     const StreamPlan plan = plan_streamed_kernel_matmul(opt.n, opt.n, opt.d, opt.c, budget, true);
     Matrix<double> out = Matrix<double>::host(opt.n, opt.c);
     const auto start = Clock::now();
     kernel_matmul_streamed(backend, X.cview(), X.cview(), B.cview(), params, out.view(), budget,
-                           stream_progress(!opt.json));
+                           stop_on_interrupt(stream_progress(!opt.json)));
     seconds = seconds_since(start);
     entries = static_cast<double>(opt.n) * static_cast<double>(opt.n);
     double checksum = 0.0;
@@ -87,7 +122,7 @@ void run_bench(const BenchOptions& opt) {
     result["chunk_pairs"] = plan.z_chunks * plan.x_chunks;
     result["device_bytes"] = plan.bytes;
     result["checksum"] = checksum;
-  } else if (opt.op == "hsic") {
+  } else {
     Labels labels;
     labels.num_classes = static_cast<int>(opt.c);
     for (std::int64_t i = 0; i < opt.n; ++i) labels.y.push_back(static_cast<int>(i % opt.c));
@@ -97,8 +132,6 @@ void run_bench(const BenchOptions& opt) {
     seconds = seconds_since(start);
     entries = 2.0 * static_cast<double>(opt.n) * static_cast<double>(opt.n);  // K [Y 1] and K_sq 1
     result["hsic"] = r.normalized;
-  } else {
-    throw InvalidArgument("--op: expected kernel_matmul or hsic, got '" + opt.op + "'");
   }
   result["seconds"] = seconds;
   result["entries"] = entries;
@@ -131,14 +164,14 @@ void add_bench_command(CLI::App& app) {
       "bench", "Time the fused K.B product (streamed through the device when it needs more memory than the budget) "
                "or the normalised HSIC on synthetic data");
   cmd->add_option("--op", opt->op, "kernel_matmul | hsic")->capture_default_str();
-  cmd->add_option("--n", opt->n, "Samples")->capture_default_str();
-  cmd->add_option("--d", opt->d, "Features")->capture_default_str();
-  cmd->add_option("--c", opt->c, "Columns of B (kernel_matmul) or classes (hsic)")->capture_default_str();
+  add_integer_option(cmd, "--n", opt->n, 1, kMaxSamples, "Samples");
+  add_integer_option(cmd, "--d", opt->d, 1, kMaxFeatures, "Features");
+  add_integer_option(cmd, "--c", opt->c, 1, kMaxColumns, "Columns of B (kernel_matmul) or classes (hsic)");
   cmd->add_option("--device", opt->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   cmd->add_option("--memory-budget", opt->memory_budget,
                   "Device memory for kernel_matmul's chunks: auto (80% of the free memory) or a size such as 512M, 2G")
       ->capture_default_str();
-  cmd->add_option("--seed", opt->seed, "Seed of the synthetic data")->capture_default_str();
+  add_seed_option(cmd, opt->seed, "Seed of the synthetic data");
   cmd->add_flag("--json", opt->json, "Print one JSON object");
   cmd->callback([opt] { run_bench(*opt); });
 }

@@ -5,9 +5,11 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/checks.hpp"
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/options.hpp"
+#include "cli/parse.hpp"
 #include "cli/report.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
@@ -21,7 +23,7 @@ constexpr int kFolds = 10;
 struct CvCommand {
   std::string folds;
   std::string preset;
-  int only_fold = 0;
+  int only_fold = 0;  // 0: all folds (--fold itself takes 1..10 only)
   TrainOptions train;
 };
 
@@ -44,11 +46,8 @@ void run_cv(const CvCommand& opt, CLI::App* cmd) {
   apply_preset(opt.preset, cmd, train_options);
   const TrainConfig config = make_train_config(train_options);
   BackendChoice choice = select_backend(Device::parse(train_options.device));
-  const InterruptGuard interrupts;
   Backend& backend = *choice.backend;
   const bool text = !train_options.json;
-  if (opt.only_fold < 0 || opt.only_fold > kFolds)
-    throw InvalidArgument("--fold must be in [1, " + std::to_string(kFolds) + "]");
   if (text) {
     std::printf("folds   %s_K (K = %s)%s%s\n", opt.folds.c_str(),
                 opt.only_fold ? std::to_string(opt.only_fold).c_str() : "1..10",
@@ -61,13 +60,25 @@ void run_cv(const CvCommand& opt, CLI::App* cmd) {
   nlohmann::json folds = nlohmann::json::array();
   std::vector<double> test_acc, train_acc, layers, fit_seconds, hsic;
   for (int k = opt.only_fold ? opt.only_fold : 1; k <= (opt.only_fold ? opt.only_fold : kFolds); ++k) {
+    stop_if_interrupted("before fold " + std::to_string(k) + ": cross-validation stopped");
     const Fold fold = read_fold(opt.folds, k);
+    const std::string prefix = opt.folds + "_" + std::to_string(k);
     const LabelEncoding encoding = encode_labels(fold.train.labels);
     if (encoding.labels.num_classes < 2)
-      throw InvalidArgument(opt.folds + "_" + std::to_string(k) + "_label.csv: the training labels hold a single class ('" +
+      throw InvalidArgument(prefix + "_label.csv: the training labels hold a single class ('" +
                             encoding.classes.front() + "'); the network needs at least two");
+    if (config.options.predictor == Predictor::knn && config.options.knn_k > fold.train.X.rows())
+      throw InvalidArgument("--knn-k " + std::to_string(config.options.knn_k) + " exceeds the " +
+                            std::to_string(fold.train.X.rows()) + " training samples of " + prefix +
+                            ".csv; give a smaller --knn-k");
+    check_data_scale(config, fold.train.X.cview(), prefix + ".csv");
+    check_batch_rows(config.standardize, "", fold.test.X.rows(), prefix + "_test.csv");
+    const Truth test_truth = encode_truth(encoding.classes, fold.test.labels, prefix + "_label_test.csv");
+    warn_if_few_rows(config.standardize, "", fold.test.X.rows(), prefix + "_test.csv");
     const KmeModel model =
-        train(backend, fold.train.X.cview(), encoding.labels, encoding.classes, config, stop_on_interrupt({}));
+        train(backend, fold.train.X.cview(), encoding.labels, encoding.classes, config, stop_on_interrupt(ProgressCallback{}));
+    check_fitted(model);
+    check_batch(model, "", fold.test.X.cview(), prefix + "_test.csv");
     FitResult r;
     r.model = &model;
     r.device = backend.device().str();
@@ -75,7 +86,8 @@ void run_cv(const CvCommand& opt, CLI::App* cmd) {
     r.n_test = fold.test.X.rows();
     r.train_accuracy =
         accuracy(predict_from_outputs(backend, model, model.train_outputs.cview()), encoding.labels.y);
-    r.test_accuracy = accuracy(predict(backend, model, fold.test.X.cview()), encode_with(model.classes, fold.test.labels));
+    r.test_accuracy = accuracy(predict(backend, model, fold.test.X.cview()), test_truth.y);
+    r.unknown_test_labels = test_truth.unknown;
     nlohmann::json j = fit_json(r);
     j["fold"] = k;
     folds.push_back(j);
@@ -126,11 +138,13 @@ void add_cv_command(CLI::App& app) {
   auto opt = std::make_shared<CvCommand>();
   CLI::App* cmd = app.add_subcommand("cv", "10-fold cross-validation on the reference fold layout");
   cmd->add_option("--folds", opt->folds, "DIR/NAME: files NAME_K.csv, NAME_K_label.csv, NAME_K_test.csv, NAME_K_label_test.csv")
-      ->required();
+      ->required()
+      ->check(non_empty());
   cmd->add_option("--preset", opt->preset, "The reference protocol for a shipped dataset (noise 0.02, separate "
                                            "standardisation, published widths, the reference's RFF estimate of rho): "
-                                           "adversarial, cancer, car, cifar10, divorce, random, spiral, wine");
-  cmd->add_option("--fold", opt->only_fold, "Run only fold K (1..10)");
+                                           "adversarial, cancer, car, cifar10, divorce, random, spiral, wine")
+      ->check(non_empty());
+  add_integer_option(cmd, "--fold", opt->only_fold, 1, kFolds, "Run only fold K")->default_str("all");
   add_train_options(cmd, opt->train);
   cmd->callback([opt, cmd] { run_cv(*opt, cmd); });
 }

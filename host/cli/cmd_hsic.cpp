@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/dataset.hpp"
+#include "cli/parse.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
 #include "lwnet/ops.hpp"
@@ -38,16 +39,15 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// The kernel's usable widths (validate(GramParams)), checked here to name the option.
+const RealRange kSigmaRange{1e-18, 1e18};
+
 double parse_sigma(const std::string& text) {
-  std::size_t used = 0;
-  double v = 0.0;
   try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
+    return parse_real("--sigma", text, kSigmaRange);
+  } catch (const InvalidArgument&) {
+    throw InvalidArgument("--sigma: expected 'median' or a width in " + kSigmaRange.str() + ", got '" + text + "'");
   }
-  if (used != text.size()) throw InvalidArgument("--sigma: expected a number or 'median', got '" + text + "'");
-  return v;
 }
 
 // Fraction of rows whose largest class mean embedding is their own class.
@@ -61,34 +61,47 @@ double kme_argmax_accuracy(const Matrix<float>& embeddings, const Labels& labels
   return static_cast<double>(correct) / static_cast<double>(embeddings.rows());
 }
 
-void run_hsic(const HsicOptions& opt) {
+void run_hsic(const HsicOptions& opt, const CLI::App* cmd) {
   const auto start = Clock::now();
-  Dataset data = load_dataset(opt.x_path, opt.labels_path);
+  // Every option is checked before the data are read.
   if (opt.standardize != "on" && opt.standardize != "off")
     throw InvalidArgument("--standardize: expected on or off, got '" + opt.standardize + "'");
+  const HsicNormalization reported = parse_hsic_normalization(opt.normalized);
+  GramParams params;
+  params.kind = parse_kernel_kind(opt.kernel);
+  params.degree = opt.degree;
+  const bool has_width = params.kind == KernelKind::gaussian || params.kind == KernelKind::laplacian;
+  if (has_width && opt.sigma != "median") params.sigma = parse_sigma(opt.sigma);
+  // An option the kernel does not use would be silently ignored.
+  if (!has_width && cmd->count("--sigma") > 0)
+    throw InvalidArgument("--sigma applies to the gaussian and laplacian kernels, not --kernel " + opt.kernel);
+  if (params.kind != KernelKind::polynomial && cmd->count("--degree") > 0)
+    throw InvalidArgument("--degree applies to the polynomial kernel, not --kernel " + opt.kernel);
+
+  Dataset data = load_dataset(opt.x_path, opt.labels_path);
+  if (data.labels.labels.num_classes < 2)
+    throw InvalidArgument((opt.labels_path.empty() ? data.name : opt.labels_path) +
+                          ": the labels hold a single class ('" + data.labels.classes.front() +
+                          "'): HSIC against one class is 0 by definition");
   if (opt.standardize == "on") Standardizer::fit(data.X.cview()).apply(data.X.view());
   const Labels& labels = data.labels.labels;
   const std::int64_t n = data.X.rows();
 
   BackendChoice choice = select_backend(Device::parse(opt.device));
   Backend& backend = *choice.backend;
-  const HsicNormalization reported = parse_hsic_normalization(opt.normalized);
   const auto compute_start = Clock::now();
   const Matrix<float> X = backend.upload(data.X.cview());
 
-  GramParams params;
-  params.kind = parse_kernel_kind(opt.kernel);
-  params.degree = opt.degree;
   std::string sigma_source = "given";
   Rng rng(opt.seed);
-  if (params.kind == KernelKind::gaussian || params.kind == KernelKind::laplacian) {
-    if (opt.sigma == "median") {
-      params.sigma = median_heuristic_sigma(backend, X.cview(), rng);
-      sigma_source = "median heuristic on " + std::to_string(std::min<std::int64_t>(n, 200)) + " rows, seed " +
-                     std::to_string(opt.seed);
-    } else {
-      params.sigma = parse_sigma(opt.sigma);
-    }
+  if (has_width && opt.sigma == "median") {
+    params.sigma = median_heuristic_sigma(backend, X.cview(), rng);
+    if (!(params.sigma >= kSigmaRange.lo && params.sigma <= kSigmaRange.hi))
+      throw InvalidArgument(data.name + ": the median heuristic gives the kernel width " + format_real(params.sigma) +
+                            " (the median distance between sampled rows), outside " + kSigmaRange.str() +
+                            "; give --sigma");
+    sigma_source = "median heuristic on " + std::to_string(std::min<std::int64_t>(n, 200)) + " rows, seed " +
+                   std::to_string(opt.seed);
   }
 
   const HsicResult code = hsic_labels(backend, X.cview(), labels, params, HsicNormalization::code);
@@ -159,20 +172,19 @@ void add_hsic_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "hsic", "Kernel figures of a labelled dataset: HSIC, normalised HSIC, class mean embeddings, class norms "
               "(default data: the embedded UCI Wine set)");
-  cmd->add_option("--x", opt->x_path, "Features CSV (one sample per row); default: embedded UCI Wine");
-  cmd->add_option("--labels", opt->labels_path, "Labels file, one label per line (any integers or strings)");
-  cmd->add_option("--device", opt->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  cmd->add_option("--x", opt->x_path, "Features CSV (one sample per row); default: embedded UCI Wine")->check(non_empty());
+  cmd->add_option("--labels", opt->labels_path, "Labels file, one label per line (any integers or strings)")
+      ->check(non_empty());
+  cmd->add_option("--device", opt->device, "auto | cpu | cuda | cuda:N")->capture_default_str()->check(non_empty());
   cmd->add_option("--kernel", opt->kernel, "gaussian | laplacian | linear | polynomial")->capture_default_str();
   cmd->add_option("--sigma", opt->sigma, "Kernel width, or 'median' for the median heuristic")->capture_default_str();
-  cmd->add_option("--degree", opt->degree, "Polynomial kernel degree")->capture_default_str();
+  add_integer_option(cmd, "--degree", opt->degree, 1, GramParams::kMaxPolynomialDegree, "Polynomial kernel degree");
   cmd->add_option("--standardize", opt->standardize, "on | off: standardise each feature first")->capture_default_str();
-  cmd->add_option("--seed", opt->seed, "Seed of the median heuristic's subsample")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_seed_option(cmd, opt->seed, "Seed of the median heuristic's subsample");
   cmd->add_option("--normalized", opt->normalized, "The value --json reports as \"hsic\": code | textbook | none")
       ->capture_default_str();
   cmd->add_flag("--json", opt->json, "Print one JSON object instead of text");
-  cmd->callback([opt] { run_hsic(*opt); });
+  cmd->callback([opt, cmd] { run_hsic(*opt, cmd); });
 }
 
 }  // namespace lwnet::cli

@@ -1,5 +1,7 @@
-// `lwnet info`: the build, the devices, and why CUDA is or is not used.
+// `lwnet info`: the build, the devices, and why CUDA is or is not used (text or JSON).
 #include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "lwnet/backend.hpp"
@@ -10,10 +12,29 @@ namespace lwnet::cli {
 
 namespace {
 
-void run_info() {
+void run_info(bool json) {
   const CudaProbe probe = probe_cuda();
+  const std::string cpu = make_cpu_backend()->description();
+  const BackendChoice choice = select_backend(Device::automatic());
+  if (json) {
+    nlohmann::json cuda = {{"built", probe.compiled}, {"usable", probe.usable()}, {"devices", probe.names}};
+    if (probe.compiled) {
+      cuda["architectures"] = cuda_architectures();
+      cuda["runtime_version"] = probe.runtime_version;
+    }
+    if (!probe.usable()) cuda["reason"] = probe.reason;
+    std::cout << nlohmann::json{{"version", version()},
+                                {"cpu_backend", cpu},
+                                {"cuda", cuda},
+                                {"auto", {{"device", choice.backend->device().str()},
+                                          {"description", choice.backend->description()},
+                                          {"reason", choice.reason}}}}
+                     .dump(2)
+              << "\n";
+    return;
+  }
   std::cout << "lwnet " << version() << "\n";
-  std::cout << "cpu backend:  " << make_cpu_backend()->description() << "\n";
+  std::cout << "cpu backend:  " << cpu << "\n";
   if (!probe.compiled) {
     std::cout << "cuda backend: not built (" << probe.reason << ")\n";
   } else {
@@ -26,15 +47,21 @@ void run_info() {
       std::cout << "  no usable GPU: " << probe.reason << "\n";
     }
   }
-  const BackendChoice choice = select_backend(Device::automatic());
   std::cout << "--device auto: " << choice.backend->description() << "\n  " << choice.reason << "\n";
 }
 
 }  // namespace
 
 void add_info_command(CLI::App& app) {
+  auto json = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("info", "Show the build, the devices, and why CUDA is or is not used");
-  cmd->callback(run_info);
+  cmd->add_flag("--json", *json, "Print one JSON object");
+  cmd->callback([json] { run_info(*json); });
+}
+
+void add_version_command(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand("version", "Print the version number (as lwnet --version does)");
+  cmd->callback([] { std::cout << version() << "\n"; });
 }
 
 }  // namespace lwnet::cli

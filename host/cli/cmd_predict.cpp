@@ -4,8 +4,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/checks.hpp"
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/options.hpp"
+#include "cli/parse.hpp"
 #include "io/file.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
@@ -23,47 +26,77 @@ struct ModelCommand {
 };
 
 void add_model_options(CLI::App* cmd, ModelCommand& opt) {
-  cmd->add_option("--model", opt.model, "A model saved by lwnet train --out")->required();
-  cmd->add_option("--device", opt.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  cmd->add_option("--model", opt.model, "A model saved by lwnet train --out")->required()->check(non_empty());
+  cmd->add_option("--device", opt.device, "auto | cpu | cuda | cuda:N")->capture_default_str()->check(non_empty());
 }
 
-// Named here, not by predict(), so that the message names the data file and the model.
-void check_features(const ModelCommand& opt, const KmeModel& model, const LabeledData& data) {
-  if (data.X.cols() != model.input_dim)
-    throw IoError(opt.data.data + ": " + std::to_string(data.X.cols()) + " features, but the model " + opt.model +
-                  " was trained on " + std::to_string(model.input_dim));
+// The model and the data, checked against each other before anything is computed.
+struct Inputs {
+  KmeModel model;
+  LabeledData data;
+};
+
+Inputs load_inputs(const ModelCommand& opt, bool need_labels) {
+  if (opt.data.data.empty()) throw InvalidArgument("--data is required");
+  Inputs in{load_model(opt.model), load_data(opt.data, need_labels)};
+  check_batch(in.model, opt.model, in.data.X.cview(), opt.data.data);
+  return in;
 }
 
 void run_predict(const ModelCommand& opt) {
-  if (opt.data.data.empty()) throw InvalidArgument("--data is required");
-  const KmeModel model = load_model(opt.model);
-  const LabeledData data = load_data(opt.data, false);
-  check_features(opt, model, data);
+  check_output_file("--out", opt.out, {{"--model", opt.model}, {"--data", opt.data.data}});
+  const Inputs in = load_inputs(opt, false);
+  warn_if_few_rows(in.model.standardize, opt.model, in.data.X.rows(), opt.data.data);
   BackendChoice choice = select_backend(Device::parse(opt.device));
-  const std::vector<int> predicted = predict(*choice.backend, model, data.X.cview());
-  std::string text;
-  for (int y : predicted) text += model.classes[static_cast<std::size_t>(y)] + "\n";
-  if (opt.out.empty()) {
+  const std::vector<int> predicted = predict(*choice.backend, in.model, in.data.X.cview());
+  std::vector<std::string> labels;
+  labels.reserve(predicted.size());
+  for (int y : predicted) labels.push_back(in.model.classes[static_cast<std::size_t>(y)]);
+  if (!opt.out.empty()) {
+    stop_if_interrupted("before the predictions were written: nothing was written");
+    io::write_file_atomic(opt.out, [&](std::ostream& out) {
+      for (const std::string& label : labels) out << label << '\n';
+    });
+    stop_if_interrupted("while the predictions were written: " + opt.out + " holds all of them");
+  }
+  if (opt.json) {
+    nlohmann::json j = {{"model", opt.model},
+                        {"data", opt.data.data},
+                        {"n", in.data.X.rows()},
+                        {"device", choice.backend->device().str()}};
+    if (opt.out.empty()) {
+      j["predictions"] = labels;
+    } else {
+      j["out"] = opt.out;
+    }
+    std::cout << j.dump(2) << "\n";
+  } else if (opt.out.empty()) {
+    std::string text;
+    for (const std::string& label : labels) text += label + "\n";
     std::fwrite(text.data(), 1, text.size(), stdout);
-  } else {
-    io::write_file_atomic(opt.out, [&](std::ostream& out) { out << text; });
   }
 }
 
 void run_eval(const ModelCommand& opt) {
-  if (opt.data.data.empty()) throw InvalidArgument("--data is required");
-  const KmeModel model = load_model(opt.model);
-  const LabeledData data = load_data(opt.data, true);
-  check_features(opt, model, data);
+  const Inputs in = load_inputs(opt, true);
+  const std::string label_source = !opt.data.labels.empty() ? opt.data.labels : opt.data.data;
+  const Truth truth = encode_truth(in.model.classes, in.data.labels, label_source);
+  warn_if_few_rows(in.model.standardize, opt.model, in.data.X.rows(), opt.data.data);
   BackendChoice choice = select_backend(Device::parse(opt.device));
-  const double acc = accuracy(predict(*choice.backend, model, data.X.cview()), encode_with(model.classes, data.labels));
+  const double acc = accuracy(predict(*choice.backend, in.model, in.data.X.cview()), truth.y);
   if (opt.json) {
-    std::cout << nlohmann::json{{"accuracy", acc}, {"n", data.X.rows()}, {"device", choice.backend->device().str()}}.dump(2)
+    std::cout << nlohmann::json{{"accuracy", acc},
+                                {"n", in.data.X.rows()},
+                                {"unknown_labels", truth.unknown},
+                                {"device", choice.backend->device().str()}}
+                     .dump(2)
               << "\n";
     return;
   }
-  std::printf("accuracy %.4f on %lld samples (%s)\n", acc, static_cast<long long>(data.X.rows()),
-              choice.backend->description().c_str());
+  std::printf("accuracy %.4f on %lld samples (%s)%s\n", acc, static_cast<long long>(in.data.X.rows()),
+              choice.backend->description().c_str(),
+              truth.unknown ? (", " + std::to_string(truth.unknown) + " with labels the model does not know").c_str()
+                            : "");
 }
 
 }  // namespace
@@ -72,9 +105,14 @@ void add_predict_command(CLI::App& app) {
   auto opt = std::make_shared<ModelCommand>();
   CLI::App* cmd = app.add_subcommand("predict", "Predict labels of new data with a saved model");
   add_model_options(cmd, *opt);
-  cmd->add_option("--data", opt->data.data, "Features (CSV or IDX)")->required();
-  cmd->add_option("--label-column", opt->data.label_column, "A label column of --data to ignore: first, last or N");
-  cmd->add_option("--out", opt->out, "Write one predicted label per line here (atomically) instead of stdout");
+  cmd->add_option("--data", opt->data.data, "Features (CSV or IDX)")->required()->check(non_empty());
+  cmd->add_option("--label-column", opt->data.label_column, "A label column of --data to ignore: first, last or N")
+      ->check(non_empty());
+  cmd->add_option("--out", opt->out,
+                  "Write one predicted label per line here (atomically; never over an input) instead of stdout")
+      ->check(non_empty());
+  cmd->add_flag("--json", opt->json,
+                "Print one JSON object: the predictions (or, with --out, where they went), n and the device");
   cmd->callback([opt] { run_predict(*opt); });
 }
 

@@ -13,5 +13,6 @@ void add_cv_command(CLI::App& app);
 void add_hsic_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_version_command(CLI::App& app);
 
 }  // namespace lwnet::cli

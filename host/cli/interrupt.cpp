@@ -1,7 +1,6 @@
 #include "cli/interrupt.hpp"
 
 #include <csignal>
-#include <string>
 #include <utility>
 
 #include "lwnet/error.hpp"
@@ -14,31 +13,56 @@ volatile std::sig_atomic_t g_signal = 0;
 
 extern "C" void note_signal(int signal_number) { g_signal = signal_number; }
 
-struct sigaction g_previous_int {};
-struct sigaction g_previous_term {};
-
-}  // namespace
-
-InterruptGuard::InterruptGuard() {
-  g_signal = 0;
+// Installs note_signal for `signal_number` unless the signal was ignored when lwnet started.
+void catch_signal(int signal_number) {
+  struct sigaction previous {};
+  sigaction(signal_number, nullptr, &previous);
+  if (previous.sa_handler == SIG_IGN) return;
   struct sigaction action {};
   action.sa_handler = note_signal;
   sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESETHAND;  // the second signal takes the default action: the process ends
-  sigaction(SIGINT, &action, &g_previous_int);
-  sigaction(SIGTERM, &action, &g_previous_term);
+  // SA_RESETHAND: the second signal takes the default action and ends the process. SA_RESTART:
+  // reads and writes in progress continue rather than failing with EINTR.
+  action.sa_flags = SA_RESETHAND | SA_RESTART;
+  sigaction(signal_number, &action, nullptr);
 }
 
-InterruptGuard::~InterruptGuard() {
-  sigaction(SIGINT, &g_previous_int, nullptr);
-  sigaction(SIGTERM, &g_previous_term, nullptr);
+std::string signal_text() {
+  return g_signal == SIGINT ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)";
+}
+
+}  // namespace
+
+void install_signal_handlers() {
+  catch_signal(SIGINT);
+  catch_signal(SIGTERM);
+  std::signal(SIGXFSZ, SIG_IGN);
+  // A parent may start lwnet with these blocked (the mask is inherited): deliver them now, to the
+  // handlers, rather than never.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+bool interrupted() { return g_signal != 0; }
+
+void stop_if_interrupted(const std::string& when) {
+  if (interrupted()) throw Cancelled(signal_text() + " " + when);
 }
 
 ProgressCallback stop_on_interrupt(ProgressCallback inner) {
   return [inner = std::move(inner)](const LayerProgress& p) {
-    if (g_signal != 0)
-      throw Cancelled(std::string(g_signal == SIGINT ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)") +
-                      " during layer " + std::to_string(p.layer) + ": training stopped, no model was written");
+    stop_if_interrupted("during layer " + std::to_string(p.layer) + ": training stopped, no model was written");
+    if (inner) inner(p);
+  };
+}
+
+StreamProgressCallback stop_on_interrupt(StreamProgressCallback inner) {
+  return [inner = std::move(inner)](const StreamProgress& p) {
+    stop_if_interrupted("after chunk pair " + std::to_string(p.done) + " of " + std::to_string(p.total) +
+                        ": the benchmark stopped");
     if (inner) inner(p);
   };
 }

@@ -1,23 +1,36 @@
-// Ctrl-C (SIGINT) and SIGTERM during training: the first signal asks the fit to stop at its next
-// progress report (after the width being tried), which then throws lwnet::Cancelled, so no model
-// file is written; a second signal ends the process at once. Model files are written atomically
-// either way, so no signal can leave a partial one.
+// Ctrl-C (SIGINT) and SIGTERM. install_signal_handlers(), the first thing main() does, makes the
+// first such signal only note itself (a signal that was ignored when lwnet started, as in a
+// background job, stays ignored); a second one ends the process at once. The note is acted on at
+// check points: in a fit after the width being tried (stop_on_interrupt), in a streamed product
+// after the chunk pair being computed, before and after an output file is written, and when the
+// command ends (stop_if_interrupted). Each throws lwnet::Cancelled, which main() turns into one
+// line on stderr and exit code 130, whichever of the two signals it was. Output files are written
+// whole or not at all, so a signal never leaves a partial one: one that arrives while a file is
+// being written lets the write finish, and the message says the file is complete.
+//
+// The same handler set ignores SIGXFSZ, so a write past the file-size limit (ulimit -f) fails with
+// EFBIG and a message rather than killing the process silently.
 #pragma once
 
+#include <string>
+
 #include "lwnet/network.hpp"
+#include "lwnet/stream.hpp"
 
 namespace lwnet::cli {
 
-// Installs the handlers for its lifetime.
-class InterruptGuard {
- public:
-  InterruptGuard();
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-  ~InterruptGuard();
-};
+void install_signal_handlers();
+
+// True once SIGINT or SIGTERM has arrived.
+bool interrupted();
+
+// Throws Cancelled("interrupted (Ctrl-C) " + when) (or "terminated (SIGTERM) ...") once a signal
+// has arrived; `when` says where the command stopped and what it left, e.g. "before training: no
+// model was written".
+void stop_if_interrupted(const std::string& when);
 
 // `inner` (may be empty), preceded by a check that throws Cancelled once a signal has arrived.
 ProgressCallback stop_on_interrupt(ProgressCallback inner);
+StreamProgressCallback stop_on_interrupt(StreamProgressCallback inner);
 
 }  // namespace lwnet::cli

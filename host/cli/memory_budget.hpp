@@ -14,6 +14,13 @@ namespace lwnet::cli {
 // InvalidArgument for anything else, or for auto on a backend that cannot tell its free memory.
 std::size_t parse_memory_budget(const std::string& text, const Backend& backend);
 
+// A streamed K.B product (m = n rows, d features, c columns) must move chunks of at least
+// kMinChunkRows rows (or all n): each chunk pair has a fixed cost, and a budget of a few bytes
+// per row would turn a product into millions of pairs that never finish. InvalidArgument naming
+// --memory-budget and a budget that would do, otherwise.
+constexpr std::int64_t kMinChunkRows = 32;
+void check_chunk_rows(std::int64_t n, std::int64_t d, std::int64_t c, std::size_t budget);
+
 // Keeps `choice` when a fit on n x d data with c classes fits the budget; otherwise replaces its
 // backend by a streaming one (data in host memory, products in chunks within the budget) and
 // appends why to choice.reason. With "auto" the CPU backend is kept: its data already are in host

@@ -4,16 +4,21 @@
 #include <utility>
 
 #include "cli/dataset.hpp"
+#include "cli/parse.hpp"
+#include "cli/report.hpp"
 #include "lwnet/error.hpp"
 
 namespace lwnet::cli {
 
 void add_data_options(CLI::App* cmd, DataOptions& opt, bool labels_required) {
-  cmd->add_option("--data", opt.data, "Features: CSV (one sample per row; header auto-detected) or IDX (.gz too)");
+  cmd->add_option("--data", opt.data, "Features: CSV (one sample per row; header auto-detected) or IDX (.gz too)")
+      ->check(non_empty());
   cmd->add_option("--labels", opt.labels,
                   labels_required ? "Labels file (one per line, any integers or strings; or IDX)"
-                                  : "Labels file, when --data is given");
-  cmd->add_option("--label-column", opt.label_column, "The labels are this column of --data: first, last or N (1-based)");
+                                  : "Labels file, when --data is given")
+      ->check(non_empty());
+  cmd->add_option("--label-column", opt.label_column, "The labels are this column of --data: first, last or N (1-based)")
+      ->check(non_empty());
 }
 
 LabeledData load_data(const DataOptions& opt, bool need_labels) {
@@ -50,24 +55,31 @@ LabeledData load_data(const DataOptions& opt, bool need_labels) {
 }
 
 void add_train_options(CLI::App* cmd, TrainOptions& opt) {
-  cmd->add_option("--device", opt.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
-  cmd->add_option("--seed", opt.seed, "Seed of every random draw (subsamples, noise, splits)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd->add_option("--max-layers", opt.max_layers, "Most layers to grow")->capture_default_str();
-  cmd->add_option("--sigma-smallest", opt.sigma_smallest, "Last width of each candidate grid")->capture_default_str();
-  cmd->add_option("--sigma-count", opt.sigma_count, "Widths per candidate grid")->capture_default_str();
-  cmd->add_option("--hsic-threshold", opt.hsic_threshold, "Stop once a layer's normalised HSIC exceeds this")
-      ->capture_default_str();
+  cmd->add_option("--device", opt.device, "auto | cpu | cuda | cuda:N")->capture_default_str()->check(non_empty());
+  add_seed_option(cmd, opt.seed, "Seed of every random draw (subsamples, noise, splits), 0 to 2^64-1");
+  add_integer_option(cmd, "--max-layers", opt.max_layers, 0, KmeOptions::kMaxLayersLimit, "Most layers to grow");
+  add_real_option(cmd, "--sigma-smallest", opt.sigma_smallest,
+                  {KmeOptions::kSigmaSmallestMin, KmeOptions::kSigmaSmallestMax}, "Last width of each candidate grid");
+  add_integer_option(cmd, "--sigma-count", opt.sigma_count, 1, KmeOptions::kSigmaCountLimit, "Widths per candidate grid");
+  add_real_option(cmd, "--hsic-threshold", opt.hsic_threshold, {0.0, 1.0, true, false},
+                  "Stop once a layer's normalised HSIC exceeds this; 1 turns the rule off");
   cmd->add_option("--standardize", opt.standardize,
                   "train: test data with the training statistics; separate: each set with its own; none")
       ->capture_default_str();
-  cmd->add_option("--noise", opt.noise, "Std of Gaussian noise added to the raw training data")->capture_default_str();
+  add_real_option(cmd, "--noise", opt.noise, {0.0, kMaxNoise}, "Std of Gaussian noise added to the raw training data");
   cmd->add_option("--rho", opt.rho, "Class norms: exact, or rff (a seeded 200-feature estimate)")->capture_default_str();
   cmd->add_option("--extra-columns", opt.extra_columns, "on | off: the reference code's misclassified-class columns")
       ->capture_default_str();
   cmd->add_option("--predict", opt.predict, "knn | mean | argmax")->capture_default_str();
-  cmd->add_option("--knn-k", opt.knn_k, "Neighbours for --predict knn")->capture_default_str();
+  add_integer_option(cmd, "--knn-k", opt.knn_k, 1, Backend::kMaxKnn, "Neighbours for --predict knn");
+  cmd->add_option("--select", opt.select,
+                  "How each layer's width is chosen: hsic (the paper's rule, on the training set) or validation "
+                  "(the predictor's accuracy on a held-out part of the training set)")
+      ->capture_default_str()
+      ->check(non_empty());
+  add_real_option(cmd, "--validation-fraction", opt.validation_fraction,
+                  {KmeOptions::kValidationFractionMin, KmeOptions::kValidationFractionMax},
+                  "--select validation: the part of each class held out");
   cmd->add_flag("--json", opt.json, "Print one JSON object instead of progress lines");
 }
 
@@ -108,6 +120,7 @@ void apply_preset(const std::string& preset, CLI::App* cmd, TrainOptions& opt) {
   if (!given(cmd, "--rho")) opt.rho = "rff";  // the reference's RBFSampler(random_state=1) estimate
   if (!given(cmd, "--sigma-smallest")) opt.sigma_smallest = it->second.sigma_smallest;
   if (!given(cmd, "--sigma-count")) opt.sigma_count = it->second.sigma_count;
+  if (!given(cmd, "--select")) opt.select = "hsic";  // the paper's rule
 }
 
 TrainConfig make_train_config(const TrainOptions& opt) {
@@ -124,24 +137,50 @@ TrainConfig make_train_config(const TrainOptions& opt) {
   o.predictor = parse_predictor(opt.predict);
   o.knn_k = opt.knn_k;
   o.seed = opt.seed;
+  o.selection = parse_selection(opt.select);
+  o.validation_fraction = opt.validation_fraction;
   o.validate();
+  if (o.predictor == Predictor::argmax && o.max_layers == 0)
+    throw InvalidArgument("--predict argmax reads the last layer's class columns, and --max-layers 0 grows none; "
+                          "use --predict knn or mean, or allow layers");
   config.standardize = parse_standardize_mode(opt.standardize);
   config.noise = opt.noise;
   return config;
 }
 
-std::vector<int> encode_with(const std::vector<std::string>& classes, const std::vector<std::string>& labels) {
+Truth encode_truth(const std::vector<std::string>& classes, const std::vector<std::string>& labels,
+                   const std::string& source) {
   // Integer labels compare as numbers ("02" is class "2"), as encode_labels maps them.
   const LabelEncoding probe = encode_labels(labels);
   std::map<std::string, int> index;
   for (std::size_t j = 0; j < classes.size(); ++j) index.emplace(classes[j], static_cast<int>(j));
-  std::vector<int> y(labels.size(), -1);
+  Truth truth;
+  truth.y.assign(labels.size(), -1);
+  std::string first_unknown;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const std::string& canonical = probe.classes[static_cast<std::size_t>(probe.labels.y[i])];
     const auto it = index.find(canonical);
-    if (it != index.end()) y[i] = it->second;
+    if (it != index.end()) {
+      truth.y[i] = it->second;
+    } else if (truth.unknown++ == 0) {
+      first_unknown = labels[i];
+    }
   }
-  return y;
+  if (truth.unknown == 0) return truth;
+  std::string known;
+  constexpr std::size_t kShown = 10;
+  for (std::size_t j = 0; j < classes.size() && j < kShown; ++j) known += (j ? ", " : "") + classes[j];
+  if (classes.size() > kShown) known += ", ... (" + std::to_string(classes.size()) + " in all)";
+  const auto n = static_cast<std::int64_t>(labels.size());
+  if (truth.unknown == n)
+    throw InvalidArgument(source + ": none of the " + std::to_string(n) + " labels is a class of the model (its classes: " +
+                          known + "; the first label here is '" + first_unknown +
+                          "'): these labels cannot be scored; are they the labels of this data and model?");
+  warn(source + ": " + std::to_string(truth.unknown) + " of the " + std::to_string(n) + " labels " +
+       (truth.unknown == 1 ? "is not a class" : "are not classes") + " of the model (" +
+       (truth.unknown == 1 ? "'" : "e.g. '") + first_unknown + "'; its classes: " + known +
+       "): they count as misclassified");
+  return truth;
 }
 
 }  // namespace lwnet::cli

@@ -28,7 +28,12 @@ struct LabeledData {
 // Loads the features and (when `need_labels`) their labels; IoError when the counts differ.
 LabeledData load_data(const DataOptions& opt, bool need_labels);
 
-// Training options (the flags of `lwnet train` and `lwnet cv`).
+// --noise: at most this, far beyond any useful noise, and small enough that noisy float32 data
+// stay finite.
+constexpr double kMaxNoise = 1e30;
+
+// Training options (the flags of `lwnet train` and `lwnet cv`). Numeric ones are range-checked
+// as they are parsed (cli/parse.hpp), with KmeOptions' bounds.
 struct TrainOptions {
   std::string device = "auto";
   std::uint64_t seed = 0;
@@ -42,6 +47,8 @@ struct TrainOptions {
   std::string extra_columns = "on";
   std::string predict = "knn";
   int knn_k = 5;
+  std::string select = "hsic";
+  double validation_fraction = 0.2;
   bool json = false;
 };
 void add_train_options(CLI::App* cmd, TrainOptions& opt);
@@ -55,7 +62,16 @@ std::vector<std::string> preset_names();
 
 TrainConfig make_train_config(const TrainOptions& opt);
 
-// Maps label text to the model's class indices; -1 for a label the training data never had.
-std::vector<int> encode_with(const std::vector<std::string>& classes, const std::vector<std::string>& labels);
+// Labels to score predictions against, as the model's class indices.
+struct Truth {
+  std::vector<int> y;            // -1 for a label that is not a class of the model
+  std::int64_t unknown = 0;      // how many labels are not classes of the model
+};
+// Maps label text (read from `source`) to the model's class indices. Labels the training data
+// never had cannot be predicted: when none is a class of the model, InvalidArgument naming
+// `source` (scoring them would print accuracy 0 for what is almost surely the wrong file); when
+// some are not, a warning with their count (they count as misclassified).
+Truth encode_truth(const std::vector<std::string>& classes, const std::vector<std::string>& labels,
+                   const std::string& source);
 
 }  // namespace lwnet::cli

@@ -2,6 +2,7 @@
 // backends, then calls the backend's *_impl.
 #include "lwnet/backend.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -142,10 +143,9 @@ void Backend::gram(MatrixView<const float> Z, MatrixView<const float> X, const G
 }
 
 template <class Out>
-void Backend::checked_kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
-                                    MatrixView<const float> B, const GramParams& params,
-                                    MatrixView<Out> out) {
-  const char* op = "kernel_matmul";
+void Backend::check_kernel_matmul_arguments(const char* op, MatrixView<const float> Z, MatrixView<const float> X,
+                                            MatrixView<const float> B, const GramParams& params,
+                                            MatrixView<Out> out) {
   validate(params, op);
   check_operand(*this, op, "Z", Z);
   check_operand(*this, op, "X", X);
@@ -163,7 +163,10 @@ void Backend::checked_kernel_matmul(MatrixView<const float> Z, MatrixView<const 
   check_finite(op, "Z", Z, count_nonfinite_impl(Z));
   check_finite(op, "X", X, count_nonfinite_impl(X));
   check_finite(op, "B", B, count_nonfinite_impl(B));
-  kernel_matmul_impl(Z, X, B, params, out);
+}
+
+template <class Out>
+void Backend::check_kernel_matmul_output(const char* op, const GramParams& params, MatrixView<Out> out) {
   const auto bad = count_nonfinite_impl(MatrixView<const Out>(out));
   if (bad != 0)
     throw NumericalError(std::string(op) + ": " + std::to_string(bad) + " output values are not finite for " +
@@ -173,13 +176,72 @@ void Backend::checked_kernel_matmul(MatrixView<const float> Z, MatrixView<const 
 void Backend::kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
                             MatrixView<const float> B, const GramParams& params,
                             MatrixView<float> out) {
-  checked_kernel_matmul(Z, X, B, params, out);
+  const char* op = "kernel_matmul";
+  check_kernel_matmul_arguments(op, Z, X, B, params, out);
+  kernel_matmul_impl(Z, X, B, params, out);
+  check_kernel_matmul_output(op, params, out);
 }
 
 void Backend::kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
                             MatrixView<const float> B, const GramParams& params,
                             MatrixView<double> out) {
-  checked_kernel_matmul(Z, X, B, params, out);
+  const char* op = "kernel_matmul";
+  check_kernel_matmul_arguments(op, Z, X, B, params, out);
+  kernel_matmul_impl(Z, X, B, params, out);
+  check_kernel_matmul_output(op, params, out);
+}
+
+void Backend::kernel_matmul_with_squares(MatrixView<const float> Z, MatrixView<const float> X,
+                                         MatrixView<const float> B, const GramParams& params,
+                                         MatrixView<double> out, MatrixView<double> sq_sums) {
+  const char* op = "kernel_matmul_with_squares";
+  check_kernel_matmul_arguments(op, Z, X, B, params, out);
+  validate(squared_kernel(params), std::string(op) + " (the squared kernel " + to_string(squared_kernel(params)) + ")");
+  check_operand(*this, op, "sq_sums", sq_sums);
+  if (sq_sums.rows() != Z.rows() || sq_sums.cols() != 1)
+    fail(op, "sq_sums must be Z.rows x 1", {named("Z", Z), named("sq_sums", sq_sums)});
+  check_no_overlap(op, "sq_sums", sq_sums, "out", MatrixView<const double>(out));
+  check_no_overlap(op, "sq_sums", sq_sums, "Z", Z);
+  check_no_overlap(op, "sq_sums", sq_sums, "X", X);
+  check_no_overlap(op, "sq_sums", sq_sums, "B", B);
+  kernel_matmul_with_squares_impl(Z, X, B, params, out, sq_sums);
+  check_kernel_matmul_output(op, params, out);
+  check_kernel_matmul_output(op, params, sq_sums);
+}
+
+void Backend::gaussian_matmul_widths(MatrixView<const float> Z, MatrixView<const float> X,
+                                     MatrixView<const float> B, const std::vector<double>& sigmas,
+                                     const std::vector<MatrixView<double>>& outs) {
+  const char* op = "gaussian_matmul_widths";
+  if (sigmas.empty() || sigmas.size() != outs.size())
+    fail(op, std::to_string(sigmas.size()) + " widths for " + std::to_string(outs.size()) +
+                 " outputs (need one output per width, at least one)");
+  for (std::size_t w = 0; w < sigmas.size(); ++w) {
+    check_kernel_matmul_arguments(op, Z, X, B, GramParams::gaussian(sigmas[w]), outs[w]);
+    for (std::size_t v = 0; v < w; ++v)
+      check_no_overlap(op, "an output", outs[w], "another output", MatrixView<const double>(outs[v]));
+  }
+  gaussian_matmul_widths_impl(Z, X, B, sigmas, outs);
+  for (std::size_t w = 0; w < sigmas.size(); ++w)
+    check_kernel_matmul_output(op, GramParams::gaussian(sigmas[w]), outs[w]);
+}
+
+void Backend::gaussian_matmul_widths_impl(MatrixView<const float> Z, MatrixView<const float> X,
+                                          MatrixView<const float> B, const std::vector<double>& sigmas,
+                                          const std::vector<MatrixView<double>>& outs) {
+  for (std::size_t w = 0; w < sigmas.size(); ++w) kernel_matmul_impl(Z, X, B, GramParams::gaussian(sigmas[w]), outs[w]);
+}
+
+void Backend::kernel_matmul_with_squares_impl(MatrixView<const float> Z, MatrixView<const float> X,
+                                              MatrixView<const float> B, const GramParams& params,
+                                              MatrixView<double> out, MatrixView<double> sq_sums) {
+  // Two passes: K B, then K_sq 1 (for the kernels lwnet offers, K_ij^2 is the same kernel with
+  // another parameter, squared_kernel()).
+  kernel_matmul_impl(Z, X, B, params, out);
+  Matrix<float> ones_host = Matrix<float>::host(X.rows(), 1);
+  std::fill(ones_host.data(), ones_host.data() + X.rows(), 1.0f);
+  const Matrix<float> ones = upload(ones_host.cview());
+  kernel_matmul_impl(Z, X, ones.cview(), squared_kernel(params), sq_sums);
 }
 
 double Backend::kernel_pair_sum(MatrixView<const float> X, const GramParams& x_params,

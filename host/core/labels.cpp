@@ -25,4 +25,11 @@ std::vector<std::int64_t> Labels::class_counts() const {
   return counts;
 }
 
+std::vector<std::vector<std::int64_t>> Labels::class_members() const {
+  std::vector<std::vector<std::int64_t>> members(static_cast<std::size_t>(num_classes > 0 ? num_classes : 0));
+  for (std::size_t i = 0; i < y.size(); ++i)
+    if (y[i] >= 0 && y[i] < num_classes) members[static_cast<std::size_t>(y[i])].push_back(static_cast<std::int64_t>(i));
+  return members;
+}
+
 }  // namespace lwnet

@@ -26,6 +26,7 @@ void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const i
 
 namespace lwnet::cpu {
 
+
 // BLAS/LAPACK take 32-bit integers (LP64).
 inline int blas_int(std::int64_t v, const char* what) {
   if (v < 0 || v > std::numeric_limits<int>::max())

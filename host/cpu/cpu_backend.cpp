@@ -18,11 +18,14 @@ std::unique_ptr<Backend> make_cpu_backend(int threads) {
 
 namespace cpu {
 
-CpuBackend::CpuBackend(int threads) : threads_(threads > 0 ? threads : omp_get_max_threads()) {}
+// threads <= 0: OpenMP's default, so OMP_NUM_THREADS (and the CPU affinity mask) bound lwnet's
+// threads as they bound the BLAS library's.
+CpuBackend::CpuBackend(int threads)
+    : threads_(threads > 0 ? threads : omp_get_max_threads()), pool_(std::make_unique<ThreadPool>(threads_)) {}
 
 std::string CpuBackend::description() const {
-  return std::string("cpu (") + LWNET_BLAS_VENDOR + " BLAS, " + std::to_string(threads_) +
-         (threads_ == 1 ? " thread)" : " threads)");
+  return std::string("cpu (") + std::to_string(threads_) + (threads_ == 1 ? " thread" : " threads") +
+         ", BLAS: " + LWNET_BLAS_VENDOR + ")";
 }
 
 std::size_t CpuBackend::free_memory_bytes() const {
@@ -51,9 +54,10 @@ void CpuBackend::copy_rows(void* dst, std::size_t dst_pitch, MemorySpace, const 
 void CpuBackend::gather_rows_impl(MatrixView<const float> X, const std::vector<std::int64_t>& indices,
                                   MatrixView<float> out) {
   const auto row_bytes = static_cast<std::size_t>(X.cols()) * sizeof(float);
-#pragma omp parallel for num_threads(threads_) schedule(static) if (worth_parallel(out.rows() * out.cols()))
-  for (std::int64_t k = 0; k < out.rows(); ++k)
-    std::memcpy(out.data() + k * out.ld(), X.data() + indices[static_cast<std::size_t>(k)] * X.ld(), row_bytes);
+  parallel_for(pool(), out.rows(), kTileCols, out.cols(), [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t k = begin; k < end; ++k)
+      std::memcpy(out.data() + k * out.ld(), X.data() + indices[static_cast<std::size_t>(k)] * X.ld(), row_bytes);
+  });
 }
 
 }  // namespace cpu

@@ -1,9 +1,15 @@
 // The CPU backend: the reference implementation every CUDA kernel is tested against, and the CPU
-// baseline users compare with. Tiled, OpenMP across cores, BLAS/LAPACK for dense algebra.
+// baseline users compare with. Tiled, spread over the cores by its own thread pool
+// (thread_pool.hpp), BLAS/LAPACK for dense algebra.
+//
+// Results do not depend on the thread count: every tile value is computed by lwnet's own loops
+// (no BLAS inside the kernels) and every partial sum is combined in a fixed order.
 #pragma once
 
+#include <memory>
 #include <string>
 
+#include "cpu/thread_pool.hpp"
 #include "lwnet/backend.hpp"
 
 namespace lwnet::cpu {
@@ -17,6 +23,7 @@ class CpuBackend : public Backend {
   std::size_t free_memory_bytes() const override;
   void synchronize() override {}
   int threads() const { return threads_; }
+  ThreadPool& pool() { return *pool_; }
 
  protected:
   Allocation allocate_bytes(std::size_t bytes) override;
@@ -34,6 +41,12 @@ class CpuBackend : public Backend {
   void kernel_matmul_impl(MatrixView<const float> Z, MatrixView<const float> X,
                           MatrixView<const float> B, const GramParams& params,
                           MatrixView<double> out) override;
+  void kernel_matmul_with_squares_impl(MatrixView<const float> Z, MatrixView<const float> X,
+                                       MatrixView<const float> B, const GramParams& params,
+                                       MatrixView<double> out, MatrixView<double> sq_sums) override;
+  void gaussian_matmul_widths_impl(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<const float> B,
+                                   const std::vector<double>& sigmas,
+                                   const std::vector<MatrixView<double>>& outs) override;
   double kernel_pair_sum_impl(MatrixView<const float> X, const GramParams& x_params,
                               MatrixView<const float> Y, const GramParams& y_params) override;
   void knn_impl(MatrixView<const float> queries, MatrixView<const float> reference, int k,
@@ -59,6 +72,7 @@ class CpuBackend : public Backend {
 
  private:
   int threads_;
+  std::unique_ptr<ThreadPool> pool_;
 };
 
 }  // namespace lwnet::cpu

@@ -12,39 +12,32 @@ namespace lwnet::cpu {
 namespace {
 
 // out = tile op over all (Z row, X row) pairs, written tile by tile straight into out.
-void materialise(int threads, const detail::KernelConstants& kc, const MatrixView<const float>& Z,
+void materialise(ThreadPool& pool, const detail::KernelConstants& kc, const MatrixView<const float>& Z,
                  const MatrixView<const float>& X, const MatrixView<float>& out) {
-  const TileOperand z_op(Z, kc, threads);
-  const TileOperand x_op(X, kc, threads, TileOperand::Side::x);
-  const std::int64_t self_offset = detail::self_pair_offset(Z, X);
+  const TileOperand z_op(Z, kc, pool);
+  const TileOperand x_op(X, kc, pool, TileOperand::Side::x);
+  const SelfPairs self = SelfPairs::at_offset(detail::self_pair_offset(Z, X));
   const std::int64_t z_blocks = ceil_div(Z.rows(), kTileRows);
   const std::int64_t x_tiles = ceil_div(X.rows(), kTileCols);
-#pragma omp parallel num_threads(threads) if (worth_parallel(Z.rows() * X.rows() * X.cols()))
-  {
-    TileScratch scratch;
-#pragma omp for schedule(dynamic) collapse(2)
-    for (std::int64_t i = 0; i < z_blocks; ++i) {
-      for (std::int64_t t = 0; t < x_tiles; ++t) {
-        const std::int64_t z0 = i * kTileRows;
-        const std::int64_t x0 = t * kTileCols;
-        compute_tile(kc, z_op, z0, std::min(kTileRows, Z.rows() - z0), x_op, x0,
-                     std::min(kTileCols, X.rows() - x0), self_offset,
-                     out.data() + z0 * out.ld() + x0, out.ld(), scratch);
-      }
-    }
-  }
+  const std::int64_t tasks = z_blocks * x_tiles;
+  pool.run(tasks, pool.threads_for(Z.rows() * X.rows() * (X.cols() + 16), tasks), [&](std::int64_t task, int) {
+    const std::int64_t z0 = task / x_tiles * kTileRows;
+    const std::int64_t x0 = task % x_tiles * kTileCols;
+    compute_tile(kc, z_op, z0, std::min(kTileRows, Z.rows() - z0), x_op, x0, std::min(kTileCols, X.rows() - x0),
+                 self, out.data() + z0 * out.ld() + x0, out.ld());
+  });
 }
 
 }  // namespace
 
 void CpuBackend::squared_distances_impl(MatrixView<const float> Z, MatrixView<const float> X,
                                         MatrixView<float> out) {
-  materialise(threads_, detail::squared_distance_constants(), Z, X, out);
+  materialise(pool(), detail::squared_distance_constants(), Z, X, out);
 }
 
 void CpuBackend::gram_impl(MatrixView<const float> Z, MatrixView<const float> X,
                            const GramParams& params, MatrixView<float> out) {
-  materialise(threads_, detail::make_kernel_constants(params), Z, X, out);
+  materialise(pool(), detail::make_kernel_constants(params), Z, X, out);
 }
 
 // sum_ij kx(x_i, x_j) ky(y_i, y_j): tiles of both kernels, multiplied entrywise and summed in
@@ -53,39 +46,37 @@ double CpuBackend::kernel_pair_sum_impl(MatrixView<const float> X, const GramPar
                                         MatrixView<const float> Y, const GramParams& y_params) {
   const auto kx = detail::make_kernel_constants(x_params);
   const auto ky = detail::make_kernel_constants(y_params);
-  const TileOperand x_op(X, kx, threads_, TileOperand::Side::x);
-  const TileOperand y_op(Y, ky, threads_, TileOperand::Side::x);
+  const TileOperand x_op(X, kx, pool(), TileOperand::Side::x);
+  const TileOperand y_op(Y, ky, pool(), TileOperand::Side::x);
   const std::int64_t n = X.rows();
   const std::int64_t blocks = ceil_div(n, kTileRows);
   const std::int64_t tiles = ceil_div(n, kTileCols);
-  std::vector<double> task_sums(static_cast<std::size_t>(blocks * tiles), 0.0);
-#pragma omp parallel num_threads(threads_) if (worth_parallel(n * n * (X.cols() + Y.cols())))
-  {
-    TileScratch scratch;
-    std::vector<float> kx_tile(static_cast<std::size_t>(kTileRows * kTileCols));
-    std::vector<float> ky_tile(static_cast<std::size_t>(kTileRows * kTileCols));
-#pragma omp for schedule(dynamic) collapse(2)
-    for (std::int64_t i = 0; i < blocks; ++i) {
-      for (std::int64_t t = 0; t < tiles; ++t) {
-        const std::int64_t i0 = i * kTileRows;
-        const std::int64_t j0 = t * kTileCols;
-        const std::int64_t tm = std::min(kTileRows, n - i0);
-        const std::int64_t tn = std::min(kTileCols, n - j0);
-        compute_tile(kx, x_op, i0, tm, x_op, j0, tn, 0, kx_tile.data(), kTileCols, scratch);
-        compute_tile(ky, y_op, i0, tm, y_op, j0, tn, 0, ky_tile.data(), kTileCols, scratch);
-        double sum = 0.0;
-        for (std::int64_t a = 0; a < tm; ++a) {
-          const float* p = kx_tile.data() + a * kTileCols;
-          const float* q = ky_tile.data() + a * kTileCols;
-          float s = 0.0f;
+  const std::int64_t tasks = blocks * tiles;
+  std::vector<double> task_sums(static_cast<std::size_t>(tasks), 0.0);
+  const int threads = pool().threads_for(n * n * (X.cols() + Y.cols() + 32), tasks);
+  std::vector<std::vector<float>> kx_tiles(static_cast<std::size_t>(threads),
+                                           std::vector<float>(static_cast<std::size_t>(kTileRows * kTileCols)));
+  std::vector<std::vector<float>> ky_tiles = kx_tiles;
+  pool().run(tasks, threads, [&](std::int64_t task, int worker) {
+    float* kx_tile = kx_tiles[static_cast<std::size_t>(worker)].data();
+    float* ky_tile = ky_tiles[static_cast<std::size_t>(worker)].data();
+    const std::int64_t i0 = task / tiles * kTileRows;
+    const std::int64_t j0 = task % tiles * kTileCols;
+    const std::int64_t tm = std::min(kTileRows, n - i0);
+    const std::int64_t tn = std::min(kTileCols, n - j0);
+    compute_tile(kx, x_op, i0, tm, x_op, j0, tn, SelfPairs::at_offset(0), kx_tile, kTileCols);
+    compute_tile(ky, y_op, i0, tm, y_op, j0, tn, SelfPairs::at_offset(0), ky_tile, kTileCols);
+    double sum = 0.0;
+    for (std::int64_t a = 0; a < tm; ++a) {
+      const float* p = kx_tile + a * kTileCols;
+      const float* q = ky_tile + a * kTileCols;
+      float s = 0.0f;
 #pragma omp simd reduction(+ : s)
-          for (std::int64_t b = 0; b < tn; ++b) s += p[b] * q[b];
-          sum += s;
-        }
-        task_sums[static_cast<std::size_t>(i * tiles + t)] = sum;
-      }
+      for (std::int64_t b = 0; b < tn; ++b) s += p[b] * q[b];
+      sum += s;
     }
-  }
+    task_sums[static_cast<std::size_t>(task)] = sum;
+  });
   double total = 0.0;
   for (double s : task_sums) total += s;
   return total;

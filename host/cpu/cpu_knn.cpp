@@ -110,47 +110,47 @@ void CpuBackend::knn_impl(MatrixView<const float> queries, MatrixView<const floa
   // reference's last row.
   const std::int64_t tile_size = d * kTileCols;
   std::vector<float> rt(static_cast<std::size_t>(tiles * tile_size), 0.0f);
-  const bool parallel = worth_parallel(m * n * d);
-#pragma omp parallel for num_threads(threads_) schedule(static) if (parallel)
-  for (std::int64_t t = 0; t < tiles; ++t) {
-    const std::int64_t r0 = t * kTileCols;
-    const std::int64_t tn = std::min(kTileCols, n - r0);
-    float* dst = rt.data() + t * tile_size;
-    for (std::int64_t b = 0; b < tn; ++b)
-      for (std::int64_t f = 0; f < d; ++f) dst[f * kTileCols + b] = reference(r0 + b, f);
-  }
+  parallel_for(pool(), tiles, 1, tile_size, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t t = begin; t < end; ++t) {
+      const std::int64_t r0 = t * kTileCols;
+      const std::int64_t tn = std::min(kTileCols, n - r0);
+      float* dst = rt.data() + t * tile_size;
+      for (std::int64_t b = 0; b < tn; ++b)
+        for (std::int64_t f = 0; f < d; ++f) dst[f * kTileCols + b] = reference(r0 + b, f);
+    }
+  });
 
   // A task is a group of queries: each reference tile is loaded once per group and used by all of
   // its query blocks while it is in cache.
   const std::int64_t groups = ceil_div(m, kQueryGroup);
-#pragma omp parallel num_threads(threads_) if (parallel)
-  {
-    std::vector<float> dist(static_cast<std::size_t>(kQueryBlock * kTileCols));
-    std::vector<TopK> best;
-#pragma omp for schedule(dynamic)
-    for (std::int64_t group = 0; group < groups; ++group) {
-      const std::int64_t g0 = group * kQueryGroup;
-      const std::int64_t group_rows = std::min(kQueryGroup, m - g0);
-      best.assign(static_cast<std::size_t>(group_rows), TopK(k));
-      for (std::int64_t t = 0; t < tiles; ++t) {
-        const std::int64_t r0 = t * kTileCols;
-        const std::int64_t tn = std::min(kTileCols, n - r0);
-        for (std::int64_t q0 = 0; q0 < group_rows; q0 += kQueryBlock) {
-          const int rows = static_cast<int>(std::min<std::int64_t>(kQueryBlock, group_rows - q0));
-          const float* q[kQueryBlock];  // a short block repeats its last query; extra rows are dropped
-          for (int r = 0; r < kQueryBlock; ++r)
-            q[r] = queries.data() + (g0 + q0 + std::min(r, rows - 1)) * queries.ld();
-          distance_block(q, d, rt.data() + t * tile_size, kTileCols, dist.data());
-          for (int r = 0; r < rows; ++r) offer_row(dist.data() + r * kTileCols, tn, r0, best[static_cast<std::size_t>(q0 + r)]);
-        }
+  const int threads = pool().threads_for(m * n * (d + 4), groups);
+  std::vector<std::vector<float>> dists(static_cast<std::size_t>(threads),
+                                        std::vector<float>(static_cast<std::size_t>(kQueryBlock * kTileCols)));
+  std::vector<std::vector<TopK>> bests(static_cast<std::size_t>(threads));
+  pool().run(groups, threads, [&](std::int64_t group, int worker) {
+    std::vector<float>& dist = dists[static_cast<std::size_t>(worker)];
+    std::vector<TopK>& best = bests[static_cast<std::size_t>(worker)];
+    const std::int64_t g0 = group * kQueryGroup;
+    const std::int64_t group_rows = std::min(kQueryGroup, m - g0);
+    best.assign(static_cast<std::size_t>(group_rows), TopK(k));
+    for (std::int64_t t = 0; t < tiles; ++t) {
+      const std::int64_t r0 = t * kTileCols;
+      const std::int64_t tn = std::min(kTileCols, n - r0);
+      for (std::int64_t q0 = 0; q0 < group_rows; q0 += kQueryBlock) {
+        const int rows = static_cast<int>(std::min<std::int64_t>(kQueryBlock, group_rows - q0));
+        const float* q[kQueryBlock];  // a short block repeats its last query; extra rows are dropped
+        for (int r = 0; r < kQueryBlock; ++r)
+          q[r] = queries.data() + (g0 + q0 + std::min(r, rows - 1)) * queries.ld();
+        distance_block(q, d, rt.data() + t * tile_size, kTileCols, dist.data());
+        for (int r = 0; r < rows; ++r) offer_row(dist.data() + r * kTileCols, tn, r0, best[static_cast<std::size_t>(q0 + r)]);
       }
-      for (std::int64_t r = 0; r < group_rows; ++r)
-        for (int j = 0; j < k; ++j) {
-          indices(g0 + r, j) = best[static_cast<std::size_t>(r)].index(j);
-          sq_distances(g0 + r, j) = best[static_cast<std::size_t>(r)].distance(j);
-        }
     }
-  }
+    for (std::int64_t r = 0; r < group_rows; ++r)
+      for (int j = 0; j < k; ++j) {
+        indices(g0 + r, j) = best[static_cast<std::size_t>(r)].index(j);
+        sq_distances(g0 + r, j) = best[static_cast<std::size_t>(r)].distance(j);
+      }
+  });
 }
 
 }  // namespace lwnet::cpu

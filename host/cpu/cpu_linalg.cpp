@@ -1,6 +1,8 @@
-// Dense algebra on the CPU through BLAS/LAPACK, and random Fourier features (one sgemm + cos).
-// Row-major matrices are passed to the column-major routines as their transposes (see
-// blas_lapack.hpp); for symmetric inputs the two views coincide.
+// Dense algebra on the CPU through the serial BLAS/LAPACK: GEMM spread over the backend's
+// threads in fixed blocks of rows of C (each block one BLAS call, whichever thread runs it, so
+// the result does not depend on the thread count); Cholesky and the eigensolver on the calling
+// thread. Random Fourier features: lwnet's own tile loop and a vectorised cos. Row-major matrices are passed to the column-major routines as their transposes
+// (see blas_lapack.hpp); for symmetric inputs the two views coincide.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -9,9 +11,17 @@
 #include "cpu/blas_lapack.hpp"
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_tiles.hpp"
+#include "cpu/simd.hpp"
 #include "lwnet/error.hpp"
 
 namespace lwnet::cpu {
+
+namespace {
+
+// Rows of C per GEMM task: fixed, so each row's BLAS call has the same shape at any thread count.
+constexpr std::int64_t kGemmBlockRows = 256;
+
+}  // namespace
 
 void CpuBackend::gemm_impl(Transpose trans_a, Transpose trans_b, float alpha,
                            MatrixView<const float> A, MatrixView<const float> B, float beta,
@@ -19,8 +29,12 @@ void CpuBackend::gemm_impl(Transpose trans_a, Transpose trans_b, float alpha,
   const bool ta = trans_a == Transpose::yes;
   const bool tb = trans_b == Transpose::yes;
   const std::int64_t k = ta ? A.rows() : A.cols();
-  row_major_sgemm(ta, tb, C.rows(), C.cols(), k, alpha, A.data(), A.ld(), B.data(), B.ld(), beta,
-                  C.data(), C.ld());
+  // Rows [r0, r1) of C need rows [r0, r1) of op(A): rows of A, or columns of A when transposed.
+  parallel_for(pool(), C.rows(), kGemmBlockRows, C.cols() * k, [&](std::int64_t r0, std::int64_t r1) {
+    const float* a = ta ? A.data() + r0 : A.data() + r0 * A.ld();
+    row_major_sgemm(ta, tb, r1 - r0, C.cols(), k, alpha, a, A.ld(), B.data(), B.ld(), beta, C.data() + r0 * C.ld(),
+                    C.ld());
+  });
 }
 
 // Row-major lower L with A = L L^T is the column-major upper U = L^T with A = U^T U.
@@ -83,16 +97,41 @@ void CpuBackend::symmetric_eigen_impl(MatrixView<const float> A, MatrixView<floa
 void CpuBackend::random_fourier_features_impl(MatrixView<const float> X, MatrixView<const float> omega,
                                               MatrixView<const float> phase, double sigma,
                                               MatrixView<float> out) {
+  // x . omega_f for every column f of omega: the linear kernel between X and the rows of omega^T.
   const std::int64_t D = omega.cols();
-  row_major_sgemm(false, false, X.rows(), D, X.cols(), static_cast<float>(1.0 / sigma), X.data(),
-                  X.ld(), omega.data(), omega.ld(), 0.0f, out.data(), out.ld());
+  const std::int64_t d = X.cols();
+  Matrix<float> omega_t = Matrix<float>::host(D, d);
+  for (std::int64_t k = 0; k < d; ++k)
+    for (std::int64_t f = 0; f < D; ++f) omega_t(f, k) = omega(k, f);
+  const auto kc = detail::make_kernel_constants(GramParams::linear());
+  const TileOperand x_op(X, kc, pool());
+  const TileOperand w_op(omega_t.cview(), kc, pool(), TileOperand::Side::x);
+  const auto inv_sigma = static_cast<float>(1.0 / sigma);
   const float scale = static_cast<float>(std::sqrt(2.0 / static_cast<double>(D)));
   const float* b = phase.data();
-#pragma omp parallel for num_threads(threads_) schedule(static) if (worth_parallel(out.rows() * D * 16))
-  for (std::int64_t i = 0; i < out.rows(); ++i) {
-    float* row = out.data() + i * out.ld();
-    for (std::int64_t j = 0; j < D; ++j) row[j] = scale * std::cos(row[j] + b[j]);
-  }
+  const std::int64_t blocks = ceil_div(X.rows(), kTileRows);
+  const std::int64_t tiles = ceil_div(D, kTileCols);
+  const std::int64_t tasks = blocks * tiles;
+  pool().run(tasks, pool().threads_for(X.rows() * D * (d + 24), tasks), [&](std::int64_t task, int) {
+    const std::int64_t z0 = task / tiles * kTileRows;
+    const std::int64_t f0 = task % tiles * kTileCols;
+    const std::int64_t tm = std::min(kTileRows, X.rows() - z0);
+    const std::int64_t tn = std::min(kTileCols, D - f0);
+    float* tile = out.data() + z0 * out.ld() + f0;
+    compute_tile(kc, x_op, z0, tm, w_op, f0, tn, SelfPairs::none(), tile, out.ld());
+    for (std::int64_t a = 0; a < tm; ++a) {
+      float* row = tile + a * out.ld();
+      for (std::int64_t f = 0; f < tn; f += simd::kLanes) {
+        // A short last vector goes through a padded copy, so every value takes the same path.
+        const std::int64_t lanes = std::min<std::int64_t>(simd::kLanes, tn - f);
+        float arg[simd::kLanes] = {};
+        for (std::int64_t l = 0; l < lanes; ++l) arg[l] = row[f + l] * inv_sigma + b[f0 + f + l];
+        float value[simd::kLanes];
+        simd::store(value, simd::splat(scale) * simd::cos(simd::load(arg)));
+        std::copy(value, value + lanes, row + f);
+      }
+    }
+  });
 }
 
 }  // namespace lwnet::cpu

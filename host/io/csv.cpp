@@ -1,10 +1,13 @@
-// CSV reading: a small hand-written parser (numbers only; no quoting needed for numeric data),
-// strict about shape and values, and precise in its error messages.
+// CSV reading: a small hand-written parser for numeric tables and label files, strict about shape,
+// values and encoding, and precise in its error messages. Lines and cells come from csv_text.hpp
+// (RFC 4180 quoting, UTF-8 only); numbers are '.'-decimal, as from_chars reads them.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "io/csv_text.hpp"
 #include "io/file.hpp"
 #include "io/idx.hpp"
 #include "lwnet/error.hpp"
@@ -12,66 +15,97 @@
 
 namespace lwnet {
 
+using io::CellSplitter;
+using io::checked_text;
+using io::fail_at;
+using io::is_blank;
+using io::LineLengthGuard;
+using io::LineReader;
 using io::looks_like_idx;
 using io::read_file;
 using io::read_idx_labels;
 using io::read_idx_matrix;
+using io::shown;
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '"'))
-    s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split_cells(std::string_view line) {
-  std::vector<std::string_view> cells;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = line.find(',', start);
-    cells.push_back(trim(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
+// For a decimal number that from_chars found outside float32's range: true when it is too small
+// (it rounds to zero), false when too large. The decimal exponent of its first significant digit
+// tells them apart (below 0: tiny, else huge; float32 spans 1e-45 .. 3.4e38).
+bool underflows(std::string_view number) {
+  std::size_t i = number.front() == '-' ? 1 : 0;
+  long long exponent = 0;
+  bool significant = false;  // a nonzero digit seen
+  for (; i < number.size() && number[i] >= '0' && number[i] <= '9'; ++i) {
+    significant = significant || number[i] != '0';
+    if (significant) ++exponent;
   }
-  return cells;
+  exponent -= significant ? 1 : 0;
+  if (i < number.size() && number[i] == '.')
+    for (++i; i < number.size() && number[i] >= '0' && number[i] <= '9'; ++i)
+      if (!significant) {
+        --exponent;
+        significant = number[i] != '0';
+      }
+  if (i < number.size() && (number[i] == 'e' || number[i] == 'E')) {
+    ++i;
+    const bool negative = i < number.size() && number[i] == '-';
+    if (i < number.size() && (number[i] == '-' || number[i] == '+')) ++i;
+    long long e = 0;
+    for (; i < number.size() && number[i] >= '0' && number[i] <= '9'; ++i) e = std::min(e * 10 + (number[i] - '0'), 1000000000LL);
+    exponent += negative ? -e : e;
+  }
+  return exponent < 0;
 }
 
-// Parses a whole cell as a float; false if it is not a number.
+// Parses a whole cell (spaces around it allowed) as a float32; false if it is not a number.
+// Accepted: an optional sign, decimal digits with an optional '.', an optional exponent (1.5,
+// -.5, 5., +2e-3, 1E5). Not: hex, '1e', '+-1', '1.2.3', decimal commas. A value below float32's
+// smallest reads as (signed) zero, one above its largest as infinity; 'nan' and 'inf' in any
+// spelling read as such: the caller rejects every non-finite value.
 bool parse_float(std::string_view cell, float& value) {
+  cell = io::trim_blanks(cell);
+  if (!cell.empty() && cell.front() == '+') {
+    cell.remove_prefix(1);
+    if (!cell.empty() && cell.front() == '-') return false;  // from_chars would read "+-1" as -1
+  }
   if (cell.empty()) return false;
-  if (cell.front() == '+') cell.remove_prefix(1);
   const auto [ptr, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
-  // Out-of-range values (|x| > FLT_MAX) are reported as such by the caller.
+  if (ptr != cell.data() + cell.size()) return false;
   if (ec == std::errc::result_out_of_range) {
-    value = INFINITY;
-    return ptr == cell.data() + cell.size();
+    const float magnitude = underflows(cell) ? 0.0f : INFINITY;
+    value = cell.front() == '-' ? -magnitude : magnitude;
+    return true;
   }
-  return ec == std::errc() && ptr == cell.data() + cell.size();
+  return ec == std::errc();
 }
 
-[[noreturn]] void fail_at(const std::string& source, std::size_t line, std::size_t column, const std::string& what) {
-  std::string where = source + ":" + std::to_string(line);
-  if (column > 0) where += ": column " + std::to_string(column);
-  throw IoError(where + ": " + what);
+// A number written with a decimal comma or thousands separators ("1,5", "1.234,5", "1,000"): the
+// comma reaches a cell only inside quotes. Ambiguous ("1,000" is 1 or 1000), so never read.
+bool has_decimal_comma(std::string_view cell) {
+  if (cell.find(',') == std::string_view::npos) return false;
+  bool digit = false;
+  for (char c : cell) {
+    if (c >= '0' && c <= '9') digit = true;
+    else if (c != ',' && c != '.' && c != '+' && c != '-' && c != 'e' && c != 'E' && c != ' ') return false;
+  }
+  return digit;
 }
 
-// Calls f(line_number, line) for each non-blank line.
-template <class F>
-void for_each_line(std::string_view text, F f) {
-  std::size_t line_no = 0;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    ++line_no;
-    std::string_view line = text.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!trim(line).empty()) f(line_no, line);
-    if (end == text.size()) break;
-    pos = end + 1;
-  }
+std::string not_a_number(std::string_view cell) {
+  if (cell.empty()) return "empty cell";
+  if (has_decimal_comma(cell))
+    return "'" + shown(cell) + "' has a decimal comma or a thousands separator, which lwnet does not read; " +
+           "write numbers with '.' as the decimal mark and no separators (export the file with '.' decimals)";
+  return "'" + shown(cell) + "' is not a number";
+}
+
+// Labels are text that ends up in a model file, which holds UTF-8 only: checked here, where the
+// file and line are known, not after a whole fit.
+void check_label(std::string_view label, const std::string& source, std::size_t line, std::size_t column) {
+  if (label.empty()) fail_at(source, line, column, "empty label");
+  if (!io::is_valid_utf8(label))
+    fail_at(source, line, column, "label '" + shown(label) + "' is not valid UTF-8 text; save the file as UTF-8");
 }
 
 }  // namespace
@@ -85,8 +119,13 @@ Table parse_csv_table(std::string_view text, const std::string& source, LabelCol
   std::size_t rows = 0;
   bool first = true;
   bool header = false;
-  for_each_line(text, [&](std::size_t line_no, std::string_view line) {
-    const auto cells = split_cells(line);
+  LineReader lines(checked_text(text, source), source);
+  CellSplitter splitter;
+  std::string_view line;
+  while (lines.next(line)) {
+    if (is_blank(line)) continue;
+    const std::size_t line_no = lines.number();
+    const std::vector<std::string_view>& cells = splitter.split(line, source, line_no);
     if (first) {
       first = false;
       cols = cells.size();
@@ -99,14 +138,15 @@ Table parse_csv_table(std::string_view text, const std::string& source, LabelCol
                   "has " + std::to_string(cols) + " cells: no label column " + std::to_string(label_at + 1) +
                       " beside at least one feature");
       }
-      // A header has a non-empty, non-numeric cell outside the label column; an empty cell alone
-      // is a data error below.
+      // A header has a non-empty, non-numeric cell outside the label column; an empty cell or a
+      // decimal-comma number alone is a data error below.
       float probe = 0.0f;
       for (std::size_t j = 0; j < cells.size(); ++j)
-        header = header || (!(has_labels && j == label_at) && !cells[j].empty() && !parse_float(cells[j], probe));
+        header = header || (!(has_labels && j == label_at) && !cells[j].empty() && !parse_float(cells[j], probe) &&
+                            !has_decimal_comma(cells[j]));
       if (header) {
         for (auto cell : cells) table.header.emplace_back(cell);
-        return;
+        continue;
       }
     }
     if (cells.size() != cols)
@@ -115,20 +155,17 @@ Table parse_csv_table(std::string_view text, const std::string& source, LabelCol
                   (header ? " (as in the header)" : " (as in the first row)"));
     for (std::size_t j = 0; j < cells.size(); ++j) {
       if (has_labels && j == label_at) {
-        if (cells[j].empty()) fail_at(source, line_no, j + 1, "empty label");
+        check_label(cells[j], source, line_no, j + 1);
         table.labels.emplace_back(cells[j]);
         continue;
       }
       float v = 0.0f;
-      if (!parse_float(cells[j], v))
-        fail_at(source, line_no, j + 1,
-                cells[j].empty() ? "empty cell" : "'" + std::string(cells[j].substr(0, 40)) + "' is not a number");
-      if (!std::isfinite(v))
-        fail_at(source, line_no, j + 1, "'" + std::string(cells[j].substr(0, 40)) + "' is not a finite float32 value");
+      if (!parse_float(cells[j], v)) fail_at(source, line_no, j + 1, not_a_number(cells[j]));
+      if (!std::isfinite(v)) fail_at(source, line_no, j + 1, "'" + shown(cells[j]) + "' is not a finite float32 value");
       values.push_back(v);
     }
     ++rows;
-  });
+  }
   if (rows == 0) throw IoError(source + ": no data rows");
   const std::size_t features = has_labels ? cols - 1 : cols;
   table.X = Matrix<float>::host(static_cast<std::int64_t>(rows), static_cast<std::int64_t>(features));
@@ -141,10 +178,10 @@ CsvTable parse_csv(std::string_view text, const std::string& source) {
   return CsvTable{std::move(table.X), std::move(table.header)};
 }
 
-CsvTable read_csv(const std::string& path) { return parse_csv(read_file(path), path); }
+CsvTable read_csv(const std::string& path) { return parse_csv(read_file(path, LineLengthGuard(path)), path); }
 
 Table read_table(const std::string& path, LabelColumn label_column) {
-  const std::string bytes = read_file(path);
+  const std::string bytes = read_file(path, LineLengthGuard(path));
   if (looks_like_idx(bytes)) {
     if (label_column.kind != LabelColumn::Kind::none)
       throw IoError(path + ": an IDX file has no label column; give the labels' IDX file with --labels");
@@ -153,20 +190,34 @@ Table read_table(const std::string& path, LabelColumn label_column) {
   return parse_csv_table(bytes, path, label_column);
 }
 
+// A blank line among the labels is a missing label (skipping it would pair every later label with
+// the wrong row); blank lines after the last label are only the file's end.
 std::vector<std::string> parse_labels(std::string_view text, const std::string& source) {
   std::vector<std::string> labels;
-  for_each_line(text, [&](std::size_t line_no, std::string_view line) {
-    const auto cells = split_cells(line);
+  LineReader lines(checked_text(text, source), source);
+  CellSplitter splitter;
+  std::size_t blank_line = 0;  // the first blank line since the last label, if any
+  std::string_view line;
+  while (lines.next(line)) {
+    if (is_blank(line)) {
+      if (blank_line == 0) blank_line = lines.number();
+      continue;
+    }
+    if (blank_line != 0)
+      fail_at(source, blank_line, 0, "empty label (a blank line before the last label; every row needs a label)");
+    const std::vector<std::string_view>& cells = splitter.split(line, source, lines.number());
     if (cells.size() != 1)
-      fail_at(source, line_no, 0, "has " + std::to_string(cells.size()) + " cells, expected one label per line");
+      fail_at(source, lines.number(), 0,
+              "has " + std::to_string(cells.size()) + " cells, expected one label per line");
+    check_label(cells[0], source, lines.number(), 0);
     labels.emplace_back(cells[0]);
-  });
+  }
   if (labels.empty()) throw IoError(source + ": no labels");
   return labels;
 }
 
 std::vector<std::string> read_labels(const std::string& path) {
-  const std::string bytes = read_file(path);
+  const std::string bytes = read_file(path, LineLengthGuard(path));
   if (looks_like_idx(bytes)) return read_idx_labels(bytes, path);
   return parse_labels(bytes, path);
 }

@@ -10,17 +10,19 @@ namespace lwnet {
 
 namespace {
 
+// A whole label as a decimal integer with an optional sign ("+7" is 7; "+-7" is text).
 bool parse_integer(const std::string& s, long long& value) {
   const char* first = s.data();
   if (!s.empty() && s[0] == '+') ++first;
+  if (first == s.data() + s.size() || *first == '+' || (*first == '-' && first != s.data())) return false;
   const auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), value);
-  return !s.empty() && ec == std::errc() && ptr == s.data() + s.size();
+  return ec == std::errc() && ptr == s.data() + s.size();
 }
 
 }  // namespace
 
 LabelEncoding encode_labels(const std::vector<std::string>& raw) {
-  if (raw.empty()) throw InvalidArgument("encode_labels: no labels");
+  if (raw.empty()) throw InvalidArgument("no labels to encode (the label list is empty)");
   LabelEncoding enc;
   std::vector<long long> numbers(raw.size());
   bool numeric = true;

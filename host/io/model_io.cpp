@@ -52,6 +52,7 @@ nlohmann::json options_json(const KmeModel& model) {
           {"predictor", to_string(o.predictor)}, {"knn_k", o.knn_k},
           {"sigma_sample", o.sigma_sample},   {"input_sigma_floor", o.input_sigma_floor},
           {"layer_sigma_floor", o.layer_sigma_floor}, {"seed", o.seed},
+          {"selection", to_string(o.selection)}, {"validation_fraction", o.validation_fraction},
           {"standardize", to_string(model.standardize)}, {"noise", model.noise}};
 }
 
@@ -139,10 +140,13 @@ void read_options(const std::string& path, const std::string& text, KmeModel& mo
   o.layer_sigma_floor = json_value<double>(path, j, "layer_sigma_floor");
   o.seed = json_value<std::uint64_t>(path, j, "seed");
   model.noise = json_value<double>(path, j, "noise");
+  // Files written before the selection rule existed were fitted by the paper's rule.
+  if (j.contains("validation_fraction")) o.validation_fraction = json_value<double>(path, j, "validation_fraction");
   try {
     o.rho = parse_rho_method(json_value<std::string>(path, j, "rho"));
     o.predictor = parse_predictor(json_value<std::string>(path, j, "predictor"));
     model.standardize = parse_standardize_mode(json_value<std::string>(path, j, "standardize"));
+    if (j.contains("selection")) o.selection = parse_selection(json_value<std::string>(path, j, "selection"));
     o.validate();
   } catch (const InvalidArgument& e) {
     inconsistent(path, e.what());
@@ -293,6 +297,8 @@ KmeModel load_model(const std::string& path) {
     width = c + e;
     model.layers.push_back(std::move(layer));
   }
+  if (model.options.predictor == Predictor::argmax && model.layers.empty())
+    inconsistent(path, "predictor argmax with no layer (argmax reads the last layer's class columns)");
   model.train_outputs = matrix_of(f, "train.outputs", n, width);
   return model;
 }

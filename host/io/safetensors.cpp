@@ -1,5 +1,7 @@
 #include "io/safetensors.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -87,15 +89,24 @@ void SafetensorsWriter::write(const std::string& path) const {
 
 SafetensorsFile SafetensorsFile::read(const std::string& path) {
   if (!little_endian()) throw IoError(path + ": reading model files needs a little-endian machine");
+  // A directory opens as a stream on Linux and reports a nonsense size: only regular files hold
+  // models (a pipe cannot be read twice, as the header check and the data need).
+  struct stat status {};
+  if (::stat(path.c_str(), &status) == 0 && !S_ISREG(status.st_mode))
+    throw IoError(path + ": is " + (S_ISDIR(status.st_mode) ? "a directory" : "not a regular file") +
+                  ", not an lwnet model file");
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw IoError(path + ": cannot open for reading");
-  const auto file_size = static_cast<std::uint64_t>(in.tellg());
+  const std::streamoff end = in.tellg();
+  if (end < 0) throw IoError(path + ": cannot tell the file's size");
+  const auto file_size = static_cast<std::uint64_t>(end);
   in.seekg(0);
   if (file_size < 8) corrupt(path, "the file has " + std::to_string(file_size) + " bytes, fewer than the 8-byte header length");
   unsigned char prefix[8];
   in.read(reinterpret_cast<char*>(prefix), 8);
   std::uint64_t header_size = 0;
   for (int b = 0; b < 8; ++b) header_size |= static_cast<std::uint64_t>(prefix[b]) << (8 * b);
+  if (header_size == 0) corrupt(path, "the header length is 0 (the file starts with 8 zero bytes)");
   if (header_size > kMaxHeaderBytes || header_size > file_size - 8)
     corrupt(path, "the header claims " + std::to_string(header_size) + " bytes but the file has " +
                       std::to_string(file_size - 8) + " after the length");
@@ -106,8 +117,10 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    corrupt(path, std::string("the header is not JSON (") + e.what() + ")");
+  } catch (const nlohmann::json::parse_error& e) {
+    // The JSON library's own text names its internals; the byte offset is what helps.
+    corrupt(path, "the " + std::to_string(header_size) + "-byte header is not JSON (it goes wrong at byte " +
+                      std::to_string(e.byte) + ")");
   }
   if (!header.is_object()) corrupt(path, "the header is not a JSON object");
 
@@ -119,8 +132,10 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
     std::string name;
   };
   std::vector<Range> ranges;
+  std::string current = "__metadata__";  // the entry being read, for messages
   try {
     for (const auto& [name, entry] : header.items()) {
+      current = name;
       if (name == "__metadata__") {
         if (!entry.is_object()) corrupt(path, "__metadata__ is not an object");
         for (const auto& [key, value] : entry.items()) {
@@ -132,6 +147,8 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
       if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
         corrupt(path, "tensor '" + name + "' lacks dtype, shape or data_offsets");
       TensorData t;
+      if (!entry.at("dtype").is_string()) corrupt(path, "tensor '" + name + "' has a dtype that is not a string");
+      if (!entry.at("shape").is_array()) corrupt(path, "tensor '" + name + "' has a shape that is not an array");
       t.dtype = parse_dtype(path, name, entry.at("dtype").get<std::string>());
       std::uint64_t elements = 1;
       for (const auto& dim : entry.at("shape")) {
@@ -157,8 +174,8 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
       ranges.push_back({offsets[0], offsets[1], name});
       file.tensors_.emplace(name, std::move(t));
     }
-  } catch (const nlohmann::json::exception& e) {
-    corrupt(path, std::string("malformed header entry (") + e.what() + ")");
+  } catch (const nlohmann::json::exception&) {
+    corrupt(path, "malformed header entry '" + current + "'");
   }
   std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;

@@ -26,7 +26,7 @@ class SafetensorsWriter {
  public:
   void add(const std::string& name, Dtype dtype, std::vector<std::int64_t> shape, const void* data, std::size_t bytes);
   void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
-  // Writes `path` atomically: a temporary file in the same folder, then a rename.
+  // Writes `path` atomically (io::write_file_atomic: nothing partial is ever visible or left).
   void write(const std::string& path) const;
 
  private:

@@ -3,8 +3,9 @@
 // Against labels, with M = K [Y 1] (n x (c+1), float64):
 //   s_j = y_j' K y_j = sum_i Y_ij M_ij,  t_j = 1' K y_j = sum_i M_ij,  T = 1'K1,  ||K1||^2
 //   hsic = sum_j b_j' K b_j = sum_j s_j - 2 (n_j/n) t_j + (n_j/n)^2 T      (b_j = y_j - n_j/n 1)
-// Norms: ||HK||^2 = sum K^2 - ||K1||^2/n;  ||HKH||^2 = sum K^2 - 2||K1||^2/n + T^2/n^2, where
-// sum K^2 = 1' K_sq 1 with K_sq the squared kernel (one more fused pass).
+// Norms: ||HK||^2 = sum K^2 - ||K1||^2/n;  ||HKH||^2 = sum K^2 - 2||K1||^2/n + T^2/n^2. Against
+// labels, sum K^2 comes from the same pass as M (kernel_matmul_with_squares); in general HSIC it
+// is 1' K_sq 1 with K_sq the squared kernel (one more fused pass).
 // Centering is done on the float64 scalars, so B holds exact 0/1 values.
 #include <algorithm>
 #include <cmath>
@@ -44,13 +45,6 @@ void validate_squared(const GramParams& params, HsicNormalization normalization,
   if (normalization == HsicNormalization::none) return;
   validate(squared_kernel(params), std::string(op) + " (normalising uses the squared kernel " +
                                        to_string(squared_kernel(params)) + ")");
-}
-
-double sum_of_squared_kernel(Backend& backend, MatrixView<const float> X, const GramParams& params,
-                             MatrixView<const float> ones) {
-  Matrix<double> out = backend.allocate<double>(X.rows(), 1);
-  backend.kernel_matmul(X, X, ones, squared_kernel(params), out.view());
-  return backend.column_sums(out.cview())[0];
 }
 
 // ||HK||^2 or ||HKH||^2 from the sums (clamped at 0: rounding may leave a tiny negative).
@@ -120,7 +114,11 @@ HsicResult hsic_labels(Backend& backend, MatrixView<const float> X, const Labels
   const Matrix<float> B = backend.upload(b_host.cview());
   const Matrix<double> Y = backend.upload(y_host.cview());
   Matrix<double> M = backend.allocate<double>(n, c + 1);
-  backend.kernel_matmul(X, X, B.cview(), params, M.view());
+  Matrix<double> squares = backend.allocate<double>(n, 1);
+  if (normalization == HsicNormalization::none)
+    backend.kernel_matmul(X, X, B.cview(), params, M.view());
+  else
+    backend.kernel_matmul_with_squares(X, X, B.cview(), params, M.view(), squares.view());
 
   const MatrixView<const double> m_view = M.cview();
   const auto s = backend.column_dots(m_view.col_range(0, c), Y.cview());
@@ -142,10 +140,7 @@ HsicResult hsic_labels(Backend& backend, MatrixView<const float> X, const Labels
   l.row_sum_sq = sum_n3;
   l.total = sum_n2;
   l.exact = true;
-  if (normalization != HsicNormalization::none) {
-    const Matrix<float> ones = ones_column(backend, n);
-    k.squared_total = sum_of_squared_kernel(backend, X, params, ones.cview());
-  }
+  if (normalization != HsicNormalization::none) k.squared_total = backend.column_sums(squares.cview())[0];
   return finish(hsic, k, l, nd, normalization, op);
 }
 
@@ -164,11 +159,19 @@ HsicResult hsic(Backend& backend, MatrixView<const float> X, const GramParams& x
   const std::int64_t n = X.rows();
   const Matrix<float> ones = ones_column(backend, n);
 
-  // Row sums K1 and L1 (float64).
+  // Row sums K1 and L1 (float64), and the row sums of K^2 and L^2 from the same passes.
   Matrix<double> k1 = backend.allocate<double>(n, 1);
   Matrix<double> l1 = backend.allocate<double>(n, 1);
-  backend.kernel_matmul(X, X, ones.cview(), x_params, k1.view());
-  backend.kernel_matmul(Y, Y, ones.cview(), y_params, l1.view());
+  Matrix<double> k_sq = backend.allocate<double>(n, 1);
+  Matrix<double> l_sq = backend.allocate<double>(n, 1);
+  const bool normalize = normalization != HsicNormalization::none;
+  if (normalize) {
+    backend.kernel_matmul_with_squares(X, X, ones.cview(), x_params, k1.view(), k_sq.view());
+    backend.kernel_matmul_with_squares(Y, Y, ones.cview(), y_params, l1.view(), l_sq.view());
+  } else {
+    backend.kernel_matmul(X, X, ones.cview(), x_params, k1.view());
+    backend.kernel_matmul(Y, Y, ones.cview(), y_params, l1.view());
+  }
 
   KernelSums k;
   KernelSums l;
@@ -181,9 +184,9 @@ HsicResult hsic(Backend& backend, MatrixView<const float> X, const GramParams& x
   const double nd = static_cast<double>(n);
   const double value = sum_kl - 2.0 * cross / nd + k.total * l.total / (nd * nd);
 
-  if (normalization != HsicNormalization::none) {
-    k.squared_total = sum_of_squared_kernel(backend, X, x_params, ones.cview());
-    l.squared_total = sum_of_squared_kernel(backend, Y, y_params, ones.cview());
+  if (normalize) {
+    k.squared_total = backend.column_sums(k_sq.cview())[0];
+    l.squared_total = backend.column_sums(l_sq.cview())[0];
   }
   return finish(value, k, l, nd, normalization, op);
 }

@@ -47,9 +47,7 @@ std::vector<double> class_norms(Backend& backend, MatrixView<const float> X, con
   labels.validate(X.rows(), op);
   const auto counts = labels.class_counts();
   require_every_class(labels, counts, op);
-  std::vector<std::vector<std::int64_t>> members(static_cast<std::size_t>(labels.num_classes));
-  for (std::size_t i = 0; i < labels.y.size(); ++i)
-    members[static_cast<std::size_t>(labels.y[i])].push_back(static_cast<std::int64_t>(i));
+  const std::vector<std::vector<std::int64_t>> members = labels.class_members();
 
   std::vector<double> rho;
   rho.reserve(members.size());

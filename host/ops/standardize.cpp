@@ -31,6 +31,30 @@ Standardizer Standardizer::fit(MatrixView<const float> X) {
   return s;
 }
 
+namespace {
+
+// z = (x - mean) / std in float32; a constant column (std 0) maps to 0.
+float standardized(float x, double mean, double std) {
+  return std > 0.0 ? static_cast<float>((x - mean) / std) : 0.0f;
+}
+
+}  // namespace
+
+std::optional<Standardizer::Overflow> Standardizer::first_overflow(MatrixView<const float> X) const {
+  for (std::int64_t i = 0; i < X.rows(); ++i)
+    for (std::int64_t j = 0; j < X.cols() && static_cast<std::size_t>(j) < mean.size(); ++j) {
+      const auto k = static_cast<std::size_t>(j);
+      if (!std::isfinite(standardized(X(i, j), mean[k], std[k]))) return Overflow{i, j, X(i, j)};
+    }
+  return std::nullopt;
+}
+
+double Standardizer::rms_pair_distance() const {
+  double sum = 0.0;
+  for (double s : std) sum += s * s;
+  return std::sqrt(2.0 * sum);
+}
+
 void Standardizer::apply(MatrixView<float> X) const {
   const char* op = "Standardizer::apply";
   detail::check_layout(op, "X", X);
@@ -39,19 +63,20 @@ void Standardizer::apply(MatrixView<float> X) const {
     detail::fail(op, "X has " + std::to_string(X.cols()) + " columns but the statistics have " +
                      std::to_string(mean.size()),
                  {detail::named("X", X)});
+  // A value many float32 ranges away from the statistics (or statistics no data could give)
+  // must not become an infinity the kernels would reject far from its cause.
+  if (const auto bad = first_overflow(MatrixView<const float>(X))) {
+    const auto k = static_cast<std::size_t>(bad->feature);
+    detail::fail(op,
+                 "row " + std::to_string(bad->row) + ", feature " + std::to_string(bad->feature) + ": (" +
+                     std::to_string(bad->value) + " - mean " + std::to_string(mean[k]) + ") / std " +
+                     std::to_string(std[k]) + " overflows float32",
+                 {detail::named("X", X)});
+  }
   for (std::int64_t i = 0; i < X.rows(); ++i)
     for (std::int64_t j = 0; j < X.cols(); ++j) {
       const auto k = static_cast<std::size_t>(j);
-      const float z = std[k] > 0.0 ? static_cast<float>((X(i, j) - mean[k]) / std[k]) : 0.0f;
-      // A value many float32 ranges away from the statistics (or statistics no data could give)
-      // must not become an infinity the kernels would reject far from its cause.
-      if (!std::isfinite(z))
-        detail::fail(op,
-                     "row " + std::to_string(i) + ", feature " + std::to_string(j) + ": (" +
-                         std::to_string(X(i, j)) + " - mean " + std::to_string(mean[k]) + ") / std " +
-                         std::to_string(std[k]) + " overflows float32",
-                     {detail::named("X", X)});
-      X(i, j) = z;
+      X(i, j) = standardized(X(i, j), mean[k], std[k]);
     }
 }
 

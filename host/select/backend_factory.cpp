@@ -1,20 +1,43 @@
 // The run-time choice of backend: `auto` takes CUDA device 0 when the runtime reports a usable
-// device, else the CPU, and records why.
+// device, else the CPU, and records why. The CUDA backend lives in a module opened on first need
+// (cuda_module.hpp): `cpu` never opens it, so a CPU run maps no CUDA library.
 #include <string>
 
+#include "cuda_module.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/device.hpp"
-#include "lwnet/error.hpp"
-
-#if LWNET_WITH_CUDA
-#include "cuda_entry.hpp"
-#endif
 
 namespace lwnet {
 
+namespace {
+
+#if LWNET_WITH_CUDA
+struct CudaState {
+  detail::CudaModule module;
+  CudaProbe probe;
+};
+
+// Searched, opened and probed once per process. A CUDA runtime that finds no usable device does not
+// find one later in the same process, so the probe is kept, and a module that is of no use is closed
+// again: its ~1 GB of mappings would otherwise stay, and the CPU backend's OpenBLAS spins when it
+// cannot map its buffers under an address-space limit.
+const CudaState& cuda_state() {
+  static const CudaState state = [] {
+    CudaState s;
+    s.module = detail::find_cuda_module();
+    s.probe = detail::probe_cuda_module(s.module);
+    if (s.module.loaded() && !s.probe.usable()) detail::close_cuda_module(s.module);
+    return s;
+  }();
+  return state;
+}
+#endif
+
+}  // namespace
+
 CudaProbe probe_cuda() {
 #if LWNET_WITH_CUDA
-  return cuda::probe();
+  return cuda_state().probe;
 #else
   CudaProbe p;
   p.compiled = false;
@@ -25,29 +48,12 @@ CudaProbe probe_cuda() {
 
 BackendChoice select_backend(Device device) {
   if (device.kind == Device::Kind::cpu) return {make_cpu_backend(), "cpu requested"};
-
-  const CudaProbe probe = probe_cuda();
-  if (device.kind == Device::Kind::cuda) {
-    if (!probe.usable()) throw Unavailable("cannot use " + device.str() + ": " + probe.reason);
-    if (device.index >= probe.device_count)
-      throw Unavailable("cannot use " + device.str() + ": only " + std::to_string(probe.device_count) +
-                        " CUDA device(s) visible");
 #if LWNET_WITH_CUDA
-    return {cuda::make_backend(device.index), device.str() + " requested"};
+  const CudaState& state = cuda_state();
+  return detail::select_backend_from(device, state.module, state.probe);
+#else
+  return detail::select_backend_from(device, detail::CudaModule{}, probe_cuda());
 #endif
-  }
-
-  // auto
-  if (probe.usable()) {
-#if LWNET_WITH_CUDA
-    try {
-      return {cuda::make_backend(0), "auto: CUDA device 0 is usable (" + probe.names.front() + ")"};
-    } catch (const Error& e) {
-      return {make_cpu_backend(), std::string("auto: CUDA device 0 failed to start (") + e.what() + "); using the CPU"};
-    }
-#endif
-  }
-  return {make_cpu_backend(), "auto: no usable CUDA device (" + probe.reason + "); using the CPU"};
 }
 
 std::unique_ptr<Backend> make_backend(Device device) { return select_backend(device).backend; }

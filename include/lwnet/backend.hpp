@@ -83,6 +83,18 @@ class Backend {
                      const GramParams& params, MatrixView<float> out);
   void kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<const float> B,
                      const GramParams& params, MatrixView<double> out);
+  // As kernel_matmul into float64, and also sq_sums (m x 1) = sum_b K(z_a, x_b)^2 from the same
+  // kernel values (float32 within a tile, float64 across): the numerator and the norm of
+  // normalised HSIC in one pass over the pairs.
+  void kernel_matmul_with_squares(MatrixView<const float> Z, MatrixView<const float> X,
+                                  MatrixView<const float> B, const GramParams& params,
+                                  MatrixView<double> out, MatrixView<double> sq_sums);
+  // outs[w] (m x c, float64) = K_{sigma_w}(Z, X) B for Gaussian kernels of several widths, the
+  // pair distances shared between the widths where the backend can (one pass over the pairs for
+  // all of them: the width search's candidates). Each output is what kernel_matmul gives for its
+  // width, up to the order of the float64 sums.
+  void gaussian_matmul_widths(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<const float> B,
+                              const std::vector<double>& sigmas, const std::vector<MatrixView<double>>& outs);
   // sum_ij kx(x_i, x_j) ky(y_i, y_j) over all pairs of rows of X (n x dx) and Y (n x dy), streamed.
   // The cross term of general HSIC.
   double kernel_pair_sum(MatrixView<const float> X, const GramParams& x_params,
@@ -157,6 +169,14 @@ class Backend {
   virtual void kernel_matmul_impl(MatrixView<const float> Z, MatrixView<const float> X,
                                   MatrixView<const float> B, const GramParams& params,
                                   MatrixView<double> out) = 0;
+  // Default: one kernel_matmul per width.
+  virtual void gaussian_matmul_widths_impl(MatrixView<const float> Z, MatrixView<const float> X,
+                                           MatrixView<const float> B, const std::vector<double>& sigmas,
+                                           const std::vector<MatrixView<double>>& outs);
+  // Default: two passes, K B and then K_sq 1 with the squared kernel's parameters.
+  virtual void kernel_matmul_with_squares_impl(MatrixView<const float> Z, MatrixView<const float> X,
+                                               MatrixView<const float> B, const GramParams& params,
+                                               MatrixView<double> out, MatrixView<double> sq_sums);
   virtual double kernel_pair_sum_impl(MatrixView<const float> X, const GramParams& x_params,
                                       MatrixView<const float> Y, const GramParams& y_params) = 0;
   virtual void knn_impl(MatrixView<const float> queries, MatrixView<const float> reference, int k,
@@ -185,10 +205,12 @@ class Backend {
                                     MatrixView<float> eigenvectors) = 0;
 
  private:
-  // The shared front end of both kernel_matmul overloads.
+  // The shared front end of the kernel_matmul family.
   template <class Out>
-  void checked_kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
-                             MatrixView<const float> B, const GramParams& params, MatrixView<Out> out);
+  void check_kernel_matmul_arguments(const char* op, MatrixView<const float> Z, MatrixView<const float> X,
+                                     MatrixView<const float> B, const GramParams& params, MatrixView<Out> out);
+  template <class Out>
+  void check_kernel_matmul_output(const char* op, const GramParams& params, MatrixView<Out> out);
   struct CopyRegion {
     const void* data;
     std::int64_t ld, rows, cols;

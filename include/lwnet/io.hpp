@@ -17,8 +17,17 @@ struct CsvTable {
 };
 
 // Comma-separated numbers, one sample per line. A first line with a non-empty, non-numeric cell is
-// taken as a header. Blank lines are skipped; CRLF line ends and spaces around cells are accepted.
-// Every data row must have the same number of cells, each a finite number.
+// taken as a header. Blank lines are skipped; CRLF line ends and spaces and tabs around cells are
+// accepted. Every data row must have the same number of cells, each a finite float32 number.
+//  - Text: UTF-8 (a leading byte-order mark is dropped), LF or CRLF line ends, lines of at most
+//    64 MiB. UTF-16/UTF-32 text, NUL bytes, CR-only line ends and longer lines are IoErrors that
+//    say so.
+//  - Cells: RFC 4180 quoting: "a, b" is one cell and "" inside quotes is a quote; a quoted cell
+//    ends on its own line.
+//  - Numbers: an optional sign, digits with '.' as the decimal mark, an optional exponent (7, +7,
+//    -.5, 5., 1E5, 2.5e-3). Not numbers: decimal commas or thousands separators ("1,5", named as
+//    such), hex, '1e', '+-1', '1.2.3'. NaN, infinities (any spelling) and values beyond float32
+//    are rejected; values below its smallest subnormal read as zero.
 CsvTable read_csv(const std::string& path);
 // The same for text already in memory; `source` names it in errors.
 CsvTable parse_csv(std::string_view text, const std::string& source);
@@ -40,13 +49,17 @@ struct Table {
   std::vector<std::string> header;  // the header's cells (label column included), when there is one
 };
 
-// A CSV file (as parse_csv, with the label column's cells kept as text) or an IDX file (MNIST
-// format, optionally gzip-compressed; detected from the content): the first dimension is the
-// rows, the others are flattened into features. IDX files hold no label column.
+// A CSV file (as parse_csv, with the label column's cells kept as text, which must be UTF-8) or an
+// IDX file (MNIST format): the first dimension is the rows, the others are flattened into
+// features. IDX files hold no label column. Either may be gzip-compressed, in one member or
+// several (detected from the content). Regular files and pipes are read; a directory or a device
+// is an IoError.
 Table read_table(const std::string& path, LabelColumn label_column = {});
 Table parse_csv_table(std::string_view text, const std::string& source, LabelColumn label_column = {});
 
-// One label per non-blank line (any integer or string), or an IDX file of one dimension.
+// One label per line (any integer or string; UTF-8 text, quoted as CSV cells are), or an IDX file
+// of one dimension. A blank line before the last label is an empty label (an IoError naming the
+// line); blank lines after it are ignored.
 std::vector<std::string> read_labels(const std::string& path);
 std::vector<std::string> parse_labels(std::string_view text, const std::string& source);
 

@@ -7,6 +7,7 @@
 #include "lwnet/io.hpp"
 #include "lwnet/kernels.hpp"
 #include "lwnet/matrix.hpp"
+#include "lwnet/network.hpp"
 #include "lwnet/ops.hpp"
 #include "lwnet/preprocess.hpp"
 #include "lwnet/random.hpp"

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -28,19 +29,48 @@ enum class StandardizeMode {
 // draws them (numpy's legacy MT19937 stream), the same map at every call.
 enum class RhoMethod { exact, rff };
 enum class Predictor { knn, mean, argmax };
+// How each layer's width, and whether to add the layer at all, are chosen.
+enum class Selection {
+  // The paper's rule (spec 1.3): the first width of the grid whose training normalised HSIC
+  // beats the last layer's. It fits the training set; on image-like data it can accept a
+  // memorising width.
+  hsic,
+  // Generalisation-aware: a stratified, seeded part of the training set (validation_fraction)
+  // is held out; every width of each layer's grid is fitted on the rest and scored by the
+  // model's predictor (k-NN by default) on the held-out part, ties broken by the held-out
+  // normalised HSIC; the best width is kept if it beats the network without the layer, else
+  // growing stops (the network may keep zero layers). Then the chosen widths are refitted on
+  // the whole training set.
+  validation,
+};
 
 const char* to_string(StandardizeMode mode);
 const char* to_string(RhoMethod method);
 const char* to_string(Predictor predictor);
+const char* to_string(Selection selection);
 StandardizeMode parse_standardize_mode(const std::string& text);
 RhoMethod parse_rho_method(const std::string& text);
 Predictor parse_predictor(const std::string& text);
+Selection parse_selection(const std::string& text);
 
 struct KmeOptions {
+  // Bounds validate() enforces: generous for any real fit (the paper's protocol uses at most 29
+  // layers and 40 widths), and what keeps a typo from allocating or running without end.
+  static constexpr int kMaxLayersLimit = 1000;
+  static constexpr int kSigmaCountLimit = 1000;
+  static constexpr int kRffFeaturesLimit = 100000;
+  // A kernel width is usable in [1e-18, 1e18] (validate(GramParams)); every candidate grid runs
+  // between an HSIC-optimal width and sigma_smallest, so sigma_smallest must lie there too.
+  static constexpr double kSigmaSmallestMin = 1e-18;
+  static constexpr double kSigmaSmallestMax = 1e18;
+  // The held-out part of Selection::validation: enough to score a width, enough left to fit.
+  static constexpr double kValidationFractionMin = 0.05;
+  static constexpr double kValidationFractionMax = 0.5;
+
   int max_layers = 29;
   double sigma_smallest = 0.05;  // last width of every candidate grid
   int sigma_count = 20;          // widths per candidate grid (both ends included)
-  double hsic_threshold = 0.95;  // stop once the accepted layer's normalised HSIC exceeds it
+  double hsic_threshold = 0.95;  // stop once the accepted layer's normalised HSIC exceeds it; in (0, 1]
   double initial_hsic = 0.1;     // the first layer must beat this (the reference's start)
   RhoMethod rho = RhoMethod::exact;
   int rff_features = 200;        // --rho rff: features of the estimate
@@ -51,6 +81,8 @@ struct KmeOptions {
   double input_sigma_floor = 0.1;   // opt_sigma floor on the raw input
   double layer_sigma_floor = 0.01;  // opt_sigma floor on layer outputs
   std::uint64_t seed = 0;
+  Selection selection = Selection::hsic;
+  double validation_fraction = 0.2;  // Selection::validation: the held-out part, in [0.05, 0.5]
 
   // Throws InvalidArgument naming the option when a value is out of range.
   void validate() const;
@@ -90,6 +122,9 @@ struct KmeModel {
   std::vector<KmeLayer> layers;      // may be empty: then prediction uses the preprocessed input
   Matrix<float> train_outputs;       // (n, m_L) host: Z^L, the k-NN reference
   double fit_seconds = 0.0;
+  // Selection::validation, from the fit (not saved in model files): the held-out accuracy of the
+  // network cut after 0, 1, ..., L layers; empty otherwise.
+  std::vector<double> held_out_accuracy;
 
   int num_classes() const { return static_cast<int>(classes.size()); }
   std::int64_t num_train() const { return static_cast<std::int64_t>(train_labels.size()); }
@@ -111,6 +146,9 @@ struct LayerProgress {
   double sigma = 0.0;
   double hsic = 0.0;
   double layer_seconds = 0.0;
+  // Selection::validation: the held-out score (the predictor's accuracy) of the width tried, and
+  // `hsic` is its held-out normalised HSIC; NaN with Selection::hsic.
+  double held_out_accuracy = std::numeric_limits<double>::quiet_NaN();
 };
 using ProgressCallback = std::function<void(const LayerProgress&)>;
 

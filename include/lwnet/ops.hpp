@@ -25,6 +25,8 @@ struct Labels {
   void validate(std::int64_t expected_size, const char* context) const;
   // n_j for j = 0..c-1.
   std::vector<std::int64_t> class_counts() const;
+  // S_j for j = 0..c-1: the indices of class j's samples, ascending.
+  std::vector<std::vector<std::int64_t>> class_members() const;
 };
 
 struct HsicResult {

@@ -403,6 +403,158 @@ function(scenario_device)
   lwnet_expect_failure(COMMAND ${LWNET} ${args} --device cuda:99 CODE 3 REGEX "cannot use cuda:99: " OUT_FILE ${model})
 endfunction()
 
+# ---- --out never destroys an input: the same file by path, hard link or symbolic link ------------
+function(scenario_out_protects_inputs)
+  if(NOT DEFINED MODEL OR NOT EXISTS "${MODEL}")
+    lwnet_fail("scenario out_protects_inputs needs -DMODEL=<a saved model>")
+  endif()
+  file(MAKE_DIRECTORY "${WORK}/links")
+  file(COPY_FILE "${wine}_1.csv" "${WORK}/x.csv")
+  file(COPY_FILE "${wine}_1_label.csv" "${WORK}/y.csv")
+  file(COPY_FILE "${wine}_1_test.csv" "${WORK}/xt.csv")
+  file(COPY_FILE "${wine}_1_label_test.csv" "${WORK}/yt.csv")
+  file(COPY_FILE "${MODEL}" "${WORK}/model.safetensors")
+  file(CREATE_LINK "${WORK}/x.csv" "${WORK}/hard.csv")
+  file(CREATE_LINK "../x.csv" "${WORK}/links/soft.csv" SYMBOLIC)
+  set(inputs x.csv y.csv xt.csv yt.csv model.safetensors)
+  foreach(f IN LISTS inputs)
+    file(SHA256 "${WORK}/${f}" before_${f})
+  endforeach()
+  set(train ${LWNET} train --data ${WORK}/x.csv --labels ${WORK}/y.csv --device cpu)
+  set(predict ${LWNET} predict --model ${WORK}/model.safetensors --data ${WORK}/xt.csv --device cpu)
+  # command | --out | the input it names
+  lwnet_expect_failure(COMMAND ${train} --out ${WORK}/x.csv REGEX "--out .*/x\\.csv is the same file as --data .*/x\\.csv: lwnet does not overwrite its input")
+  lwnet_expect_failure(COMMAND ${train} --out ${WORK}/hard.csv REGEX "--out .*/hard\\.csv is the same file as --data ")
+  lwnet_expect_failure(COMMAND ${train} --out ${WORK}/links/soft.csv REGEX "--out .*/links/soft\\.csv is the same file as --data ")
+  lwnet_expect_failure(COMMAND ${train} --out ${WORK}/links/../y.csv REGEX "is the same file as --labels ")
+  lwnet_expect_failure(COMMAND ${train} --test ${WORK}/xt.csv --test-labels ${WORK}/yt.csv --out ${WORK}/./yt.csv
+                       REGEX "is the same file as --test-labels ")
+  lwnet_expect_failure(COMMAND ${train} --test ${WORK}/xt.csv --test-labels ${WORK}/yt.csv --out ${WORK}/xt.csv
+                       REGEX "is the same file as --test ")
+  lwnet_expect_failure(COMMAND ${predict} --out ${WORK}/model.safetensors REGEX "is the same file as --model ")
+  lwnet_expect_failure(COMMAND ${predict} --out ${WORK}/xt.csv REGEX "is the same file as --data ")
+  foreach(f IN LISTS inputs)
+    file(SHA256 "${WORK}/${f}" after)
+    lwnet_expect_equal("SHA-256 of the input ${f}" "${after}" "${before_${f}}")
+  endforeach()
+endfunction()
+
+# ---- --out through symbolic links; never over a directory, a device or a pipe ---------------------
+function(lwnet_file_mode var path)
+  execute_process(COMMAND stat -c %a "${path}" OUTPUT_VARIABLE mode OUTPUT_STRIP_TRAILING_WHITESPACE)
+  set(${var} "${mode}" PARENT_SCOPE)
+endfunction()
+
+function(scenario_out_through_links)
+  file(MAKE_DIRECTORY "${WORK}/links" "${WORK}/real")
+  set(train ${LWNET} train --data ${wine}_1.csv --labels ${wine}_1_label.csv --device cpu --json)
+  # A relative link whose target does not exist yet: the model is written to the target.
+  file(CREATE_LINK "../real/model.safetensors" "${WORK}/links/model.safetensors" SYMBOLIC)
+  lwnet_run_ok(unused ${train} --out ${WORK}/links/model.safetensors)
+  if(NOT IS_SYMLINK "${WORK}/links/model.safetensors" OR NOT EXISTS "${WORK}/real/model.safetensors")
+    lwnet_fail("train --out LINK replaced the link instead of writing to its target")
+  endif()
+  lwnet_run_ok(preds ${LWNET} predict --model ${WORK}/links/model.safetensors --data ${wine}_1_test.csv --device cpu)
+  # Through a chain of links (absolute, then relative), keeping the replaced file's permissions.
+  file(CREATE_LINK "${WORK}/links/model.safetensors" "${WORK}/links/chain.safetensors" SYMBOLIC)
+  file(CHMOD "${WORK}/real/model.safetensors" PERMISSIONS OWNER_READ OWNER_WRITE)
+  file(SHA256 "${WORK}/real/model.safetensors" first)
+  lwnet_run_ok(unused ${train} --max-layers 0 --out ${WORK}/links/chain.safetensors)
+  file(SHA256 "${WORK}/real/model.safetensors" second)
+  if(first STREQUAL second OR NOT IS_SYMLINK "${WORK}/links/chain.safetensors")
+    lwnet_fail("train --out through two links did not replace the target (or replaced a link)")
+  endif()
+  lwnet_file_mode(mode "${WORK}/real/model.safetensors")
+  lwnet_expect_equal("permissions of the replaced model" "${mode}" "600")
+  # predict --out through a link too.
+  file(CREATE_LINK "../real/preds.csv" "${WORK}/links/preds.csv" SYMBOLIC)
+  lwnet_run_ok(unused ${LWNET} predict --model ${WORK}/real/model.safetensors --data ${wine}_1_test.csv
+               --out ${WORK}/links/preds.csv --device cpu)
+  lwnet_read_lines(written "${WORK}/real/preds.csv")
+  list(LENGTH written n)
+  lwnet_expect_equal("lines written through the link" "${n}" "18")
+
+  # What is not a regular file is never replaced: a directory, a named pipe, links to them.
+  execute_process(COMMAND mkfifo "${WORK}/real/pipe" RESULT_VARIABLE code)
+  if(NOT code EQUAL 0)
+    lwnet_fail("mkfifo failed")
+  endif()
+  file(CREATE_LINK "../real/pipe" "${WORK}/links/pipe" SYMBOLIC)
+  file(CREATE_LINK "../real" "${WORK}/links/folder" SYMBOLIC)
+  file(CREATE_LINK "../missing/model.safetensors" "${WORK}/links/into_nowhere" SYMBOLIC)
+  lwnet_expect_failure(COMMAND ${train} --out ${WORK}/real REGEX "real: is a directory; lwnet writes regular files only")
+  lwnet_expect_failure(COMMAND ${train} --out ${WORK}/links/folder
+                       REGEX "links/folder \\(a link to .*real\\): is a directory")
+  lwnet_expect_failure(COMMAND ${train} --out ${WORK}/real/pipe REGEX "real/pipe: is a named pipe")
+  lwnet_expect_failure(COMMAND ${train} --out ${WORK}/links/pipe REGEX "links/pipe \\(a link to .*real/pipe\\): is a named pipe")
+  lwnet_expect_failure(COMMAND ${LWNET} predict --model ${WORK}/real/model.safetensors --data ${wine}_1_test.csv
+                       --out ${WORK}/links/pipe --device cpu REGEX "is a named pipe")
+  lwnet_expect_failure(COMMAND ${train} --out ${WORK}/links/into_nowhere
+                       REGEX "into_nowhere: cannot create: the folder .*missing does not exist")
+  execute_process(COMMAND test -p "${WORK}/real/pipe" RESULT_VARIABLE code)
+  if(NOT code EQUAL 0 OR NOT IS_DIRECTORY "${WORK}/real" OR NOT IS_SYMLINK "${WORK}/links/pipe")
+    lwnet_fail("a refused --out changed what it named")
+  endif()
+  # Nothing else was left in either folder: no temporary files.
+  file(GLOB left RELATIVE "${WORK}" "${WORK}/real/*" "${WORK}/links/*")
+  list(SORT left)
+  lwnet_expect_equal("files left" "${left}"
+                     "links/chain.safetensors;links/folder;links/into_nowhere;links/model.safetensors;links/pipe;links/preds.csv;real/model.safetensors;real/pipe;real/preds.csv")
+endfunction()
+
+# ---- --standardize separate: a model that standardises each batch by its own statistics ----------
+function(scenario_separate_batches)
+  set(model "${WORK}/separate.safetensors")
+  lwnet_run_ok(unused ${LWNET} train --data ${wine}_1.csv --labels ${wine}_1_label.csv --standardize separate
+               --out ${model} --json --device cpu)
+  file(STRINGS "${wine}_1_test.csv" rows)
+  lwnet_read_lines(labels "${wine}_1_label_test.csv")
+  list(GET rows 0 row0)
+  list(GET labels 0 label0)
+  file(WRITE "${WORK}/one_row.csv" "${row0}\n")
+  file(WRITE "${WORK}/one_label.csv" "${label0}\n")
+  # One row: refused (its own statistics would map every feature to 0), by predict, eval and train.
+  set(refusal "one_row\\.csv: a single sample, but the model .*standardises each batch by the batch's own statistics")
+  lwnet_expect_failure(COMMAND ${LWNET} predict --model ${model} --data ${WORK}/one_row.csv --out ${WORK}/out/p.csv
+                       --device cpu REGEX "${refusal}.*--standardize train" OUT_FILE ${WORK}/out/p.csv)
+  lwnet_expect_failure(COMMAND ${LWNET} eval --model ${model} --data ${WORK}/one_row.csv --labels ${WORK}/one_label.csv
+                       --device cpu REGEX "${refusal}")
+  lwnet_expect_failure(COMMAND ${LWNET} train --data ${wine}_1.csv --labels ${wine}_1_label.csv --standardize separate
+                       --test ${WORK}/one_row.csv --test-labels ${WORK}/one_label.csv --out ${WORK}/out/m.safetensors
+                       --device cpu REGEX "one_row\\.csv: a single sample, but the model standardises"
+                       OUT_FILE ${WORK}/out/m.safetensors)
+  # A few rows: predicted, with a warning on stderr; the whole test set: no warning.
+  list(SUBLIST rows 0 3 three)
+  list(JOIN three "\n" text)
+  file(WRITE "${WORK}/three_rows.csv" "${text}\n")
+  execute_process(COMMAND ${LWNET} predict --model ${model} --data ${WORK}/three_rows.csv --device cpu
+                  RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT code EQUAL 0 OR NOT out MATCHES "^[123]\n[123]\n[123]\n$"
+     OR NOT err MATCHES "^lwnet: warning: .*three_rows\\.csv: only 3 samples, and the model .*statistics of so few are rough")
+    lwnet_fail("predict on three rows: exit ${code}\nstdout:\n${out}\nstderr:\n${err}")
+  endif()
+  execute_process(COMMAND ${LWNET} predict --model ${model} --data ${wine}_1_test.csv --device cpu
+                  RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT code EQUAL 0 OR NOT err STREQUAL "")
+    lwnet_fail("predict on the test set: exit ${code}\nstderr:\n${err}")
+  endif()
+endfunction()
+
+# ---- an empty option value is an error, not the option's absence -----------------------------------
+function(scenario_empty_values)
+  # The "" is written out: a CMake list cannot carry an empty argument through ${COMMAND}.
+  set(commands train train train train predict predict cv cv hsic)
+  set(options --data --labels --test --out --model --out --folds --preset --x)
+  foreach(command option IN ZIP_LISTS commands options)
+    execute_process(COMMAND ${LWNET} ${command} ${option} "" --device cpu
+                    RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT code EQUAL 2 OR NOT out STREQUAL ""
+       OR NOT err MATCHES "^lwnet: error: ${command}: ${option}: expected a value, got an empty string[^\n]*\n$")
+      lwnet_fail("${command} ${option} \"\": exit ${code}\nstdout:\n${out}\nstderr:\n${err}")
+    endif()
+  endforeach()
+endfunction()
+
 if(NOT COMMAND scenario_${SCENARIO})
   lwnet_fail("unknown scenario '${SCENARIO}'")
 endif()

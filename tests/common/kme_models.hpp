@@ -90,7 +90,8 @@ inline bool same_options(const KmeOptions& a, const KmeOptions& b) {
          same_bits(a.initial_hsic, b.initial_hsic) && a.rho == b.rho && a.rff_features == b.rff_features &&
          a.extra_columns == b.extra_columns && a.predictor == b.predictor && a.knn_k == b.knn_k &&
          a.sigma_sample == b.sigma_sample && same_bits(a.input_sigma_floor, b.input_sigma_floor) &&
-         same_bits(a.layer_sigma_floor, b.layer_sigma_floor) && a.seed == b.seed;
+         same_bits(a.layer_sigma_floor, b.layer_sigma_floor) && a.seed == b.seed && a.selection == b.selection &&
+         same_bits(a.validation_fraction, b.validation_fraction);
 }
 
 // Every field of two models, bitwise. Timings (fit_seconds, each layer's seconds) only when

@@ -21,14 +21,13 @@
 namespace lwnet::test {
 namespace {
 
-// Shapes: 1 and tiny; 65, 257, 300 rows straddle kTileRows = 64 and kTileCols = 256; d = 32 is the
-// last direct-loop width, 33 / 40 / 100 take the BLAS path; 1031 x 1100 is the large case.
+// Shapes: 1 and tiny; 65, 257, 300 rows straddle kTileRows = 64 and kTileCols = 256; d from 1 to
+// 100 (the register-blocked feature loop serves every width); 1031 x 1100 is the large case.
 const Shape kGramShapes[] = {{1, 1, 1, 1},    {3, 7, 3, 1},      {7, 33, 5, 1},   {33, 257, 16, 1},
                              {65, 300, 32, 1}, {70, 257, 33, 1}, {100, 129, 40, 1}, {257, 300, 100, 1},
                              {1031, 1100, 3, 1}};
 static_assert(257 % cpu::kTileCols != 0 && 300 % cpu::kTileCols != 0 && 65 % cpu::kTileRows != 0,
               "test shapes must straddle the CPU tiles");
-static_assert(cpu::kDirectDotMaxFeatures == 32, "the d cases bracket the direct-loop limit");
 
 class CpuGram : public ::testing::TestWithParam<std::tuple<Shape, KernelKind>> {};
 

@@ -1,8 +1,8 @@
 // Data tables (io.hpp): read_table with a label column (first, last, a 1-based N; labels kept as
 // text; the header detected while ignoring the label column), LabelColumn::parse; IDX files
 // (types 0x08 and 0x0D, 2-D and 3-D flattened row-major, labels, gzip-compressed) written here
-// byte by byte; malformed IDX and gzip (IoError naming the file); read_fold on the committed wine
-// fold and on missing files.
+// byte by byte; malformed IDX and gzip (IoError naming the file); multi-member gzip files; a
+// gzip file of one endless line; read_fold on the committed wine fold and on missing files.
 #include <zlib.h>
 
 #include <cstdint>
@@ -272,6 +272,37 @@ TEST_F(CpuTableFiles, MalformedIdxNamesTheFile) {
   EXPECT_TRUE(throws_with<IoError>([&] { read_table(garbled_path); }, {garbled_path}));
   const std::string cut_labels = write("cut_labels.idx.gz", gzip(idx_bytes({5}, {1, 2, 3, 4, 5})).substr(0, 12));
   EXPECT_TRUE(throws_with<IoError>([&] { read_labels(cut_labels); }, {cut_labels, "gzip"}));
+}
+
+TEST_F(CpuTableFiles, GzipMembersAreAllRead) {
+  // `cat a.gz b.gz` is one gzip file (gzip -d reads every member): CSV features, labels and an IDX
+  // array split across members all read whole.
+  const Table csv = read_table(write("members.csv.gz", gzip("1,2\n3,4\n") + gzip("5,6\n")));
+  EXPECT_EQ(values_of(csv.X), (std::vector<float>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(read_labels(write("members_labels.csv.gz", gzip("a\nb\n") + gzip("") + gzip("c\n"))),
+            (std::vector<std::string>{"a", "b", "c"}));
+  const std::vector<unsigned char> v = byte_ramp(24);
+  const std::string idx = idx_bytes({3, 8}, v);
+  const Table images = read_table(write("members.idx.gz", gzip(idx.substr(0, 10)) + gzip(idx.substr(10))));
+  EXPECT_EQ(values_of(images.X), as_floats(v));
+
+  // After the last member: only more gzip members, whole ones.
+  const std::string garbage = write("trailing.csv.gz", gzip("1,2\n") + "junk");
+  EXPECT_TRUE(throws_with<IoError>([&] { read_table(garbage); }, {garbage + ": 4 byte(s) after the end of the gzip data"}));
+  const std::string second = gzip("5,6\n");
+  const std::string cut = write("cut_member.csv.gz", gzip("1,2\n") + second.substr(0, second.size() - 5));
+  EXPECT_TRUE(throws_with<IoError>([&] { read_table(cut); }, {cut + ": truncated gzip data"}));
+}
+
+TEST_F(CpuTableFiles, GzipOfOneEndlessLineStopsAtTheLineLimit) {
+  // 80 members of 1 MiB of digits: one 80 MiB line, refused once it passes 64 MiB (a gzip bomb of
+  // one line is not inflated whole).
+  const std::string member = gzip(std::string(std::size_t{1} << 20, '7'));
+  std::string bomb;
+  for (int i = 0; i < 80; ++i) bomb += member;
+  const std::string path = write("one_line.csv.gz", bomb);
+  EXPECT_TRUE(throws_with<IoError>([&] { read_table(path); }, {path + ":1: line longer than 67108864 bytes"}));
+  EXPECT_TRUE(throws_with<IoError>([&] { read_labels(path); }, {path + ":1: line longer"}));
 }
 
 // ---- folds ---------------------------------------------------------------------------------------

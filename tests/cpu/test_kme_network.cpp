@@ -114,16 +114,28 @@ TEST(CpuKmeExtraColumns, AlsoWhenTheWidthIsBelowTheInputWidth) {
 // ---- one layer ----------------------------------------------------------------------------------
 
 TEST(CpuKmeLayerWeights, Layout) {
-  // B(i, y_i) = 1 / rho_{y_i}, B(i, c + e) = 1 for the rows of extra set e, else 0.
-  const Matrix<float> B = kme::layer_weights({0, 1, 0, 2, 1}, 3, {2.0, 4.0, 8.0}, {{1}, {0, 2, 4}});
-  const Matrix<float> expected = from_rows({{0.5f, 0, 0, 0, 1},
-                                            {0, 0.25f, 0, 1, 0},
-                                            {0.5f, 0, 0, 0, 1},
-                                            {0, 0, 0.125f, 0, 0},
-                                            {0, 0.25f, 0, 0, 1}});
-  EXPECT_TRUE(same_matrix(B, expected));
-  const Matrix<float> none = kme::layer_weights({1, 0}, 2, {3.0, 0.5}, {});
-  EXPECT_TRUE(same_matrix(none, from_rows({{0, 2.0f}, {1.0f / 3.0f, 0}})));
+  // W(i, y_i) = 1, W(i, c + e) = 1 for the rows of extra set e, else 0.
+  const Matrix<float> W = kme::indicator_weights({0, 1, 0, 2, 1}, 3, {{1}, {0, 2, 4}});
+  const Matrix<float> expected = from_rows({{1, 0, 0, 0, 1},
+                                            {0, 1, 0, 1, 0},
+                                            {1, 0, 0, 0, 1},
+                                            {0, 0, 1, 0, 0},
+                                            {0, 1, 0, 0, 1}});
+  EXPECT_TRUE(same_matrix(W, expected));
+  const Matrix<float> none = kme::indicator_weights({1, 0}, 2, {});
+  EXPECT_TRUE(same_matrix(none, from_rows({{0, 1}, {1, 0}})));
+}
+
+TEST(CpuKmeLayerWeights, ClassColumnsAreDividedByRhoExtraColumnsKept) {
+  Matrix<double> U = Matrix<double>::host(2, 3);
+  U(0, 0) = 3.0, U(0, 1) = 1.0, U(0, 2) = 7.0;
+  U(1, 0) = 0.5, U(1, 1) = 1e-3, U(1, 2) = 0.25;
+  const Matrix<float> Z = kme::normalise_class_columns(U, {2.0, 3.0});
+  EXPECT_TRUE(same_matrix(Z, from_rows({{1.5f, static_cast<float>(1.0 / 3.0), 7.0f},
+                                        {0.25f, static_cast<float>(1e-3 / 3.0), 0.25f}})));
+  // rho_j^2 = sum over class j's rows of U(i, j): class 0 = rows {0}, class 1 = row {1}.
+  const std::vector<double> rho = kme::exact_rho(U, Labels{{0, 1}, 2});
+  EXPECT_EQ(rho, (std::vector<double>{std::sqrt(3.0), std::sqrt(1e-3)}));
 }
 
 // out(a, j) = (1 / rho_j) sum_{i in S_j} k(x_i, z_a) for j < c, sum_{i in M_e} k(x_i, z_a) after.
@@ -451,6 +463,25 @@ TEST(CpuKmePredict, AOneRowBatchPredictsAsInsideALargerBatch) {
     EXPECT_EQ(predict(*backend, model, row), std::vector<int>{predicted[static_cast<std::size_t>(i)]}) << "row " << i;
   }
   EXPECT_GE(accuracy(predicted, encode_with(model.classes, fold.test.labels)), 0.8);
+}
+
+TEST(CpuKmePredict, SeparateStandardisationRefusesAOneRowBatch) {
+  // --standardize separate: a batch uses its own statistics, and a single row would map to all
+  // zeros whatever its values (one class for every row predicted alone): refused, not guessed.
+  const Fold fold = read_fold(fold_stem("wine"), 8);
+  const LabelEncoding enc = encode_labels(fold.train.labels);
+  TrainConfig config = reference_protocol();
+  config.standardize = StandardizeMode::separate;
+  auto backend = training_backend();
+  const KmeModel model = train(*backend, fold.train.X.cview(), enc.labels, enc.classes, config);
+  const MatrixView<const float> row = fold.test.X.cview().row_range(0, 1);
+  try {
+    predict(*backend, model, row);
+    FAIL() << "a one-row batch was standardised by its own statistics";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("at least 2 rows; got 1"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(predict(*backend, model, fold.test.X.cview().row_range(0, 2)).size(), 2u);
 }
 
 TEST(CpuKmePredict, MeanAndArgmaxPredictors) {

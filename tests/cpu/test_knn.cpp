@@ -130,7 +130,7 @@ std::string name_of(const KnnCase& c) {
 }
 
 // n around one and two tiles (255, 256, 257, 513), below a tile (1, 7, 64) and k = n; m = 300 with
-// n >= 257 takes the OpenMP path (m n d >= cpu::kMinParallelWork), the small cases the serial one.
+// n >= 257 spreads over the thread pool, the small cases run on the calling thread.
 const KnnCase kKnnCases[] = {
     {1, 1, 1, 1},          {3, 7, 2, 7},           {5, 64, 3, 64},        {1, kTile - 1, 5, 1},
     {7, kTile, 3, 5},      {2, kTile + 1, 10, 64}, {300, kTile + 1, 3, 5}, {300, 2 * kTile + 1, 33, 64},

@@ -5,8 +5,13 @@
 //     strings to strings — parsed here with nlohmann::json, independently of the reader;
 //   - every kind of corruption gives IoError naming the file;
 //   - writing is atomic: a missing folder or a failed write leaves no temporary file and keeps
-//     the previous file intact; a successful write replaces the file by a rename.
+//     the previous file intact; a successful write replaces the file by a rename; a process killed
+//     mid-write leaves nothing (the bytes go to an unnamed file); symbolic links are written
+//     through, and nothing but a regular file is ever replaced;
+//   - hyperparameters outside KmeOptions' bounds are refused when saving's counterpart loads them.
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -507,6 +512,137 @@ TEST_F(CpuModelIo, AnExistingFileIsReplacedAtomically) {
   EXPECT_TRUE(read_bytes(file) == second_bytes) << "the previous file was damaged by the failed write";
   EXPECT_EQ(entries_starting_with("model.lwnet"), std::vector<std::string>{"model.lwnet"}) << "a temporary file was left";
   EXPECT_TRUE(same_model(load_model(file), second, false));
+}
+
+TEST_F(CpuModelIo, NonModelFilesAreDescribedInLwnetsOwnWords) {
+  // A file of zero bytes (its length field says 0), a header that is not JSON, a directory: each
+  // message names the file and says what is wrong, never the JSON library's internals (nor a
+  // size read from a directory).
+  write_bytes(path("zeros.lwnet"), std::string(1000, '\0'));
+  EXPECT_TRUE(io_error_naming([&] { load_model(path("zeros.lwnet")); }, path("zeros.lwnet"), "header length is 0"));
+  write_bytes(path("not_json.lwnet"), length_prefix(16) + "{\"a\": tru}      ");
+  EXPECT_TRUE(io_error_naming([&] { load_model(path("not_json.lwnet")); }, path("not_json.lwnet"),
+                              "16-byte header is not JSON (it goes wrong at byte "));
+  fs::create_directories(path("folder.lwnet"));
+  EXPECT_TRUE(io_error_naming([&] { load_model(path("folder.lwnet")); }, path("folder.lwnet"), "is a directory"));
+  for (const char* name : {"zeros.lwnet", "not_json.lwnet", "folder.lwnet"}) {
+    try {
+      load_model(path(name));
+    } catch (const IoError& e) {
+      EXPECT_EQ(std::string(e.what()).find("json.exception"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST_F(CpuModelIo, AProcessKilledWhileWritingLeavesNoFile) {
+  // The file-size limit with SIGXFSZ at its default action kills the writer part-way through the
+  // file, as SIGKILL would: no model and no temporary file may be left, and an existing model
+  // stays as it was.
+  auto backend = training_backend();
+  Fold fold;
+  const KmeModel model = wine_model(*backend, fold);  // ~60 KB
+  const KmeModel small = small_model(*backend);
+  const std::string file = path("model.lwnet");
+  for (const bool existing : {false, true}) {
+    if (existing) save_model(small, file);
+    const std::string before = existing ? read_bytes(file) : "";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      std::signal(SIGXFSZ, SIG_DFL);
+      struct rlimit small_limit {};
+      ::getrlimit(RLIMIT_FSIZE, &small_limit);
+      small_limit.rlim_cur = 4096;
+      ::setrlimit(RLIMIT_FSIZE, &small_limit);
+      try {
+        save_model(model, file);
+      } catch (...) {
+      }
+      ::_exit(0);  // not reached: the write past the limit kills the process
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ) << "the writer was not killed mid-write";
+    if (existing) {
+      EXPECT_EQ(entries_starting_with(""), std::vector<std::string>{"model.lwnet"}) << "a temporary file was left";
+      EXPECT_TRUE(read_bytes(file) == before) << "the existing model was damaged";
+    } else {
+      EXPECT_TRUE(entries_starting_with("").empty()) << "a killed write left a file behind";
+    }
+  }
+}
+
+TEST_F(CpuModelIo, WritesThroughSymbolicLinksAndReplacesOnlyRegularFiles) {
+  auto backend = training_backend();
+  const KmeModel model = small_model(*backend);
+  fs::create_directories(path("links"));
+  fs::create_directories(path("real"));
+  // A relative link to a file that does not exist yet, and a link to that link.
+  fs::create_symlink("../real/model.lwnet", path("links/model.lwnet"));
+  fs::create_symlink(path("links/model.lwnet"), path("links/chain.lwnet"));
+  save_model(model, path("links/chain.lwnet"));
+  EXPECT_TRUE(fs::is_symlink(path("links/model.lwnet")) && fs::is_symlink(path("links/chain.lwnet")));
+  ASSERT_TRUE(fs::is_regular_file(fs::symlink_status(path("real/model.lwnet"))));
+  EXPECT_TRUE(same_model(load_model(path("real/model.lwnet")), model, false));
+  // Replacing keeps the file's permissions.
+  ASSERT_EQ(::chmod(path("real/model.lwnet").c_str(), 0600), 0);
+  save_model(model, path("links/model.lwnet"));
+  struct stat status {};
+  ASSERT_EQ(::stat(path("real/model.lwnet").c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 07777, 0600u);
+  // A directory, a named pipe, and links to them are refused, and left as they were.
+  ASSERT_EQ(::mkfifo(path("real/pipe").c_str(), 0600), 0);
+  fs::create_symlink("../real/pipe", path("links/pipe"));
+  fs::create_symlink("../real", path("links/folder"));
+  EXPECT_TRUE(io_error_naming([&] { save_model(model, path("real")); }, path("real"), "is a directory"));
+  EXPECT_TRUE(io_error_naming([&] { save_model(model, path("links/folder")); }, path("links/folder"), "is a directory"));
+  EXPECT_TRUE(io_error_naming([&] { save_model(model, path("real/pipe")); }, path("real/pipe"), "is a named pipe"));
+  EXPECT_TRUE(io_error_naming([&] { save_model(model, path("links/pipe")); }, path("links/pipe"), "is a named pipe"));
+  EXPECT_TRUE(fs::is_fifo(path("real/pipe")));
+  EXPECT_TRUE(fs::is_symlink(path("links/pipe")) && fs::is_symlink(path("links/folder")));
+  // A loop of links.
+  fs::create_symlink("loop_b", path("links/loop_a"));
+  fs::create_symlink("loop_a", path("links/loop_b"));
+  EXPECT_TRUE(io_error_naming([&] { save_model(model, path("links/loop_a")); }, path("links/loop_a"),
+                              "too many levels of symbolic links"));
+  std::vector<std::string> real;
+  for (const auto& e : fs::directory_iterator(path("real"))) real.push_back(e.path().filename().string());
+  std::sort(real.begin(), real.end());
+  EXPECT_EQ(real, (std::vector<std::string>{"model.lwnet", "pipe"})) << "a temporary file was left";
+}
+
+TEST_F(CpuModelIo, HyperparametersBeyondTheOptionBoundsAreRefused) {
+  // The bounds KmeOptions::validate enforces (what keeps a typo from allocating or running without
+  // end), and a model file whose hyperparameters break them.
+  const std::vector<std::pair<std::string, std::function<void(KmeOptions&)>>> beyond = {
+      {"max_layers", [](KmeOptions& o) { o.max_layers = KmeOptions::kMaxLayersLimit + 1; }},
+      {"sigma_count", [](KmeOptions& o) { o.sigma_count = 2147483647; }},
+      {"sigma_smallest", [](KmeOptions& o) { o.sigma_smallest = 1e300; }},
+      {"sigma_smallest", [](KmeOptions& o) { o.sigma_smallest = 1e-300; }},
+      {"hsic_threshold", [](KmeOptions& o) { o.hsic_threshold = 1.5; }},
+      {"hsic_threshold", [](KmeOptions& o) { o.hsic_threshold = NAN; }},
+      {"rff_features", [](KmeOptions& o) { o.rff_features = KmeOptions::kRffFeaturesLimit + 1; }},
+  };
+  for (const auto& [name, set] : beyond) {
+    KmeOptions o;
+    set(o);
+    EXPECT_TRUE(throws_with<InvalidArgument>([&] { o.validate(); }, {name})) << name;
+  }
+  KmeOptions edges;
+  edges.max_layers = KmeOptions::kMaxLayersLimit;
+  edges.sigma_count = KmeOptions::kSigmaCountLimit;
+  edges.sigma_smallest = KmeOptions::kSigmaSmallestMax;
+  edges.hsic_threshold = 1.0;
+  EXPECT_NO_THROW(edges.validate());
+
+  auto backend = training_backend();
+  save_model(small_model(*backend), path("good.lwnet"));
+  Container c = split(read_bytes(path("good.lwnet")));
+  json hyper = json::parse(c.header["__metadata__"]["hyperparameters"].get<std::string>());
+  hyper["sigma_count"] = 2147483647;
+  c.header["__metadata__"]["hyperparameters"] = hyper.dump();
+  write_bytes(path("huge_grid.lwnet"), join(c.header, c.data));
+  EXPECT_TRUE(io_error_naming([&] { load_model(path("huge_grid.lwnet")); }, path("huge_grid.lwnet"), "sigma_count"));
 }
 
 }  // namespace

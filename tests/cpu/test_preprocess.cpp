@@ -1,6 +1,9 @@
 // Standardizer (preprocess.hpp): per-column mean and POPULATION standard deviation (ddof 0) in
 // float64, z = (x - mean) / std, a zero-std column mapped to 0, a one-row batch standardised like
-// the same row inside a larger batch, and its argument checks.
+// the same row inside a larger batch, and its argument checks; first_overflow (what apply would
+// refuse, found before applying), rms_pair_distance (the data's scale), and why a single row
+// cannot be standardised by its own statistics.
+#include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -75,6 +78,66 @@ TEST(CpuStandardizer, InvalidArguments) {
   float* fake = reinterpret_cast<float*>(std::uintptr_t{0x1000});
   EXPECT_TRUE(throws_with<InvalidArgument>(
       [&] { Standardizer::fit(MatrixView<const float>(fake, 2, 2, 2, MemorySpace::cuda, 0)); }, {"host memory"}));
+}
+
+TEST(CpuStandardizer, FirstOverflowFindsWhatApplyRefuses) {
+  // Column 1 has std 1e-30: any value far from its mean overflows float32 once divided.
+  const float train[] = {0, 0, 1, 2e-30f, 2, 0, 3, 2e-30f};
+  const Standardizer s = Standardizer::fit(MatrixView<const float>::host(train, 4, 2));
+  ASSERT_GT(s.std[1], 0.0);
+  Matrix<float> ok = Matrix<float>::host(2, 2);
+  EXPECT_FALSE(s.first_overflow(ok.cview()).has_value());
+  Matrix<float> far = Matrix<float>::host(3, 2);
+  far(1, 0) = 1e30f;  // column 0 has std ~1.1: fine
+  far(2, 1) = 1e30f;  // (1e30 - 1e-30) / 1e-30 = 1e60: overflows
+  const auto bad = s.first_overflow(far.cview());
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->row, 2);
+  EXPECT_EQ(bad->feature, 1);
+  EXPECT_EQ(bad->value, 1e30f);
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { s.apply(far.view()); }, {"row 2, feature 1", "overflows float32"}));
+  // A constant column (std 0) maps to 0 and never overflows.
+  const float constant[] = {5, 5, 5, 5};
+  const Standardizer c = Standardizer::fit(MatrixView<const float>::host(constant, 4, 1));
+  const float huge[] = {3e38f};
+  EXPECT_FALSE(c.first_overflow(MatrixView<const float>::host(huge, 1, 1)).has_value());
+}
+
+TEST(CpuStandardizer, RmsPairDistanceIsTheDatasScale) {
+  // sqrt(2 sum_j var_j) equals the root mean square of ||x_a - x_b|| over all n^2 ordered pairs,
+  // computed directly here in float64.
+  LWNET_SEEDED_RANDOM(rng);
+  const std::int64_t n = 40, d = 3;
+  const Matrix<float> X = rng.uniform_matrix(n, d, -5.0, 5.0);
+  double sum = 0.0;
+  for (std::int64_t a = 0; a < n; ++a)
+    for (std::int64_t b = 0; b < n; ++b)
+      for (std::int64_t j = 0; j < d; ++j) sum += (static_cast<double>(X(a, j)) - X(b, j)) * (static_cast<double>(X(a, j)) - X(b, j));
+  const double direct = std::sqrt(sum / static_cast<double>(n * n));
+  EXPECT_NEAR(Standardizer::fit(X.cview()).rms_pair_distance(), direct, 1e-12 * direct);
+  // Tiny data have a tiny scale (what lwnet train --standardize none refuses).
+  const float tiny[] = {1e-30f, 0, 0, 2e-30f};
+  EXPECT_LT(Standardizer::fit(MatrixView<const float>::host(tiny, 2, 2)).rms_pair_distance(), 1e-29);
+}
+
+TEST(CpuStandardizer, ASingleRowHasNoStatisticsOfItsOwn) {
+  // Why a batch standardised by its own statistics needs kMinRowsOwnStatistics = 2 rows: one row
+  // has std 0 in every feature and maps to all zeros, whatever its values.
+  static_assert(Standardizer::kMinRowsOwnStatistics == 2);
+  const float row[] = {3, -7, 1e6f};
+  Matrix<float> X = Matrix<float>::host(1, 3);
+  std::copy(row, row + 3, X.data());
+  const Standardizer s = Standardizer::fit(X.cview());
+  for (double v : s.std) EXPECT_EQ(v, 0.0);
+  s.apply(X.view());
+  for (std::int64_t j = 0; j < 3; ++j) EXPECT_EQ(X(0, j), 0.0f);
+  // Two distinct rows already have statistics: each feature maps to -1 and +1.
+  const float two[] = {1, 10, 3, 30};
+  Matrix<float> Y = Matrix<float>::host(2, 2);
+  std::copy(two, two + 4, Y.data());
+  Standardizer::fit(Y.cview()).apply(Y.view());
+  EXPECT_EQ(Y(0, 0), -1.0f);
+  EXPECT_EQ(Y(1, 1), 1.0f);
 }
 
 }  // namespace

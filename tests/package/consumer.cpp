@@ -1,5 +1,6 @@
 // Uses the installed lwnet: picks a device, computes normalised HSIC of labels with themselves
-// through a linear kernel on one-hot features (exactly the NIK: textbook value 1).
+// through a linear kernel on one-hot features (exactly the NIK: textbook value 1), and says whether
+// CUDA is usable or why not.
 #include <lwnet/lwnet.hpp>
 
 #include <cmath>
@@ -20,5 +21,7 @@ int main() {
   const auto r = lwnet::hsic_labels(*choice.backend, X.cview(), labels, lwnet::GramParams::linear(),
                                     lwnet::HsicNormalization::textbook);
   std::printf("%s: normalised HSIC %.6f\n", choice.backend->description().c_str(), r.normalized);
+  const lwnet::CudaProbe probe = lwnet::probe_cuda();  // RunPackageTest.cmake reads this line
+  std::printf("cuda: %s\n", probe.usable() ? "usable" : probe.reason.c_str());
   return std::fabs(r.normalized - 1.0) < 1e-6 ? 0 : 1;
 }

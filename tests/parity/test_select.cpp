@@ -1,8 +1,14 @@
 // The run-time backend choice (lwnet::lwnet), tested on every machine: probe_cuda never throws and
-// gives a reason when CUDA is unusable; auto falls back to the CPU with a non-empty reason (or picks
-// cuda:0 when usable); asking for an unusable CUDA device throws Unavailable with the reason; and
-// Device::parse / str round-trip.
+// gives a reason when CUDA is unusable; a build with CUDA finds and loads its backend module (so the
+// reason is the CUDA runtime's, not the loader's); auto falls back to the CPU with a non-empty reason
+// (or picks cuda:0 when usable); asking for an unusable CUDA device throws Unavailable with the
+// reason; a CudaError thrown inside the module is an lwnet::Error here; and Device::parse / str
+// round-trip. tests/select/ tests the module loader itself.
 #include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
 
 #include "expect_close.hpp"
 #include "lwnet/backend.hpp"
@@ -20,6 +26,18 @@ TEST(BackendSelection, ProbeExplainsItself) {
   } else {
     EXPECT_FALSE(probe.reason.empty()) << "an unusable CUDA must say why";
   }
+}
+
+TEST(BackendSelection, ThisBuildsCudaModuleIsLoaded) {
+  const CudaProbe probe = probe_cuda();
+#if LWNET_TEST_WITH_CUDA
+  EXPECT_TRUE(probe.compiled);
+  EXPECT_EQ(probe.reason.find("CUDA backend module"), std::string::npos)
+      << "the module built beside this test should load: " << probe.reason;
+#else
+  EXPECT_FALSE(probe.compiled);
+  EXPECT_NE(probe.reason.find("LWNET_ENABLE_CUDA=OFF"), std::string::npos) << probe.reason;
+#endif
 }
 
 TEST(BackendSelection, AutoFallsBackToCpuWithAReason) {
@@ -54,6 +72,21 @@ TEST(BackendSelection, UnusableCudaThrowsUnavailable) {
   }
   // A device index past the visible ones is unavailable either way.
   EXPECT_TRUE(throws_with<Unavailable>([] { make_backend(Device::cuda(4096)); }, {"cuda:4096"}));
+}
+
+// The CUDA backend's code runs in the module (host/select/cuda_module.hpp): its errors reach the
+// program as lwnet::Error of their own type.
+TEST(BackendSelection, CudaErrorsFromTheModuleAreLwnetErrors) {
+  const CudaProbe probe = probe_cuda();
+  if (!probe.usable()) GTEST_SKIP() << "no usable CUDA device: " << probe.reason;
+  const std::unique_ptr<Backend> gpu = make_backend(Device::cuda(0));
+  const std::int64_t huge = std::int64_t{1} << 21;  // 2^42 floats: 16 TiB, more than any GPU holds
+  try {
+    gpu->allocate<float>(huge, huge);
+    ADD_FAILURE() << "allocating 16 TiB on " << gpu->description() << " did not throw";
+  } catch (const Error& e) {
+    EXPECT_NE(dynamic_cast<const CudaError*>(&e), nullptr) << "not a CudaError: " << e.what();
+  }
 }
 
 TEST(DeviceNames, ParseRoundTrips) {

@@ -8,12 +8,16 @@
 //     stop if nothing was accepted, the accepted s is the grid's last (s_smallest), or H_prev > threshold
 // All n training rows go through every candidate; the host only sees the scalars it decides on
 // and the accepted layer's output (kept in the model).
+// Selection::validation (select_validation.hpp) picks the widths on a held-out split instead;
+// they are then refitted here on all training rows, layer by layer, as the paper's rule builds them.
 #include <chrono>
 #include <string>
 
 #include "lwnet/error.hpp"
 #include "lwnet/network.hpp"
+#include "train/kme/growth.hpp"
 #include "train/kme/layer.hpp"
+#include "train/kme/select_validation.hpp"
 #include "train/kme/sigma_search.hpp"
 
 namespace lwnet {
@@ -44,12 +48,100 @@ void check_training_data(MatrixView<const float> X, const Labels& labels, const 
                           std::to_string(options.knn_k) + " training samples, got " + std::to_string(X.rows()));
 }
 
+// Appends the built layer to the model (its input: the representation it was built on) and
+// reports it; returns the layer's output, the next layer's input.
+kme::Representation append_layer(KmeModel& model, kme::Representation input, kme::BuiltLayer built,
+                                 const kme::ExtraColumns& extra, int widths_tried, Clock::time_point layer_start,
+                                 const ProgressCallback& progress) {
+  KmeLayer layer;
+  layer.sigma = built.sigma;
+  layer.sigma_beta = built.sigma_beta;
+  layer.hsic = built.hsic;
+  layer.candidates_tried = widths_tried;
+  layer.rho = std::move(built.rho);
+  layer.extra_classes = extra.classes;
+  layer.extra_rows = extra.rows;
+  layer.input = std::move(input.host);
+  layer.seconds = seconds_since(layer_start);
+  model.layers.push_back(std::move(layer));
+  if (progress) {
+    LayerProgress done;
+    done.event = LayerProgress::Event::layer_accepted;
+    done.layer = static_cast<int>(model.layers.size());
+    done.accepted = &model.layers.back();
+    progress(done);
+  }
+  return std::move(built.output);
+}
+
+// The paper's rule (spec 1.3); returns why growing stopped.
+std::string grow_by_hsic(Backend& backend, KmeModel& model, kme::Representation& z, const Labels& labels,
+                         const KmeOptions& options, Rng& rng, const ProgressCallback& progress) {
+  const int c = labels.num_classes;
+  double h_prev = options.initial_hsic;
+  std::vector<double> grid = kme::candidate_grid(
+      kme::opt_sigma(backend, z.device.cview(), labels, options.input_sigma_floor, rng, options.sigma_sample),
+      options.sigma_smallest, options.sigma_count);
+  for (int l = 1; l <= options.max_layers; ++l) {
+    const auto layer_start = Clock::now();
+    const kme::ExtraColumns extra = kme::plan_extra_columns(z.host.cview(), labels, model.input_dim, options.extra_columns);
+    const Matrix<float> weights = backend.upload(kme::indicator_weights(labels.y, c, extra.rows).cview());
+    bool accepted = false;
+    bool accepted_last = false;
+    for (std::size_t g = 0; g < grid.size(); ++g) {
+      kme::BuiltLayer built = kme::build_layer(backend, z, labels, weights.cview(), grid[g], options, rng);
+      if (progress) {
+        LayerProgress tried;
+        tried.event = LayerProgress::Event::width_tried;
+        tried.layer = l;
+        tried.width = static_cast<int>(g) + 1;
+        tried.widths = static_cast<int>(grid.size());
+        tried.sigma = built.sigma;
+        tried.hsic = built.hsic;
+        tried.layer_seconds = seconds_since(layer_start);
+        progress(tried);
+      }
+      if (!(built.hsic > h_prev)) continue;
+      h_prev = built.hsic;
+      accepted_last = built.sigma == options.sigma_smallest;  // the grid ends exactly at s_smallest
+      grid = kme::candidate_grid(built.sigma_beta, options.sigma_smallest, options.sigma_count);
+      z = append_layer(model, std::move(z), std::move(built), extra, static_cast<int>(g) + 1, layer_start, progress);
+      accepted = true;
+      break;
+    }
+    if (!accepted) return "no width improved the normalised HSIC " + std::to_string(h_prev);
+    if (accepted_last)
+      return "the accepted width is the smallest candidate (" + std::to_string(options.sigma_smallest) + ")";
+    if (h_prev > options.hsic_threshold)
+      return "normalised HSIC " + std::to_string(h_prev) + " exceeds --hsic-threshold " +
+             std::to_string(options.hsic_threshold);
+  }
+  return "reached --max-layers " + std::to_string(options.max_layers);
+}
+
+// Selection::validation: the widths chosen on the held-out split, refitted on all rows.
+std::string grow_by_validation(Backend& backend, KmeModel& model, kme::Representation& z, const Labels& labels,
+                               const KmeOptions& options, Rng& rng, const ProgressCallback& progress) {
+  const kme::ValidationChoice choice =
+      kme::select_by_validation(backend, z.host.cview(), labels, options, progress);
+  model.held_out_accuracy = choice.held_out_accuracy;
+  for (std::size_t l = 0; l < choice.sigmas.size(); ++l) {
+    const auto layer_start = Clock::now();
+    const kme::ExtraColumns extra =
+        kme::plan_extra_columns(z.host.cview(), labels, model.input_dim, options.extra_columns);
+    const Matrix<float> weights = backend.upload(kme::indicator_weights(labels.y, labels.num_classes, extra.rows).cview());
+    kme::BuiltLayer built = kme::build_layer(backend, z, labels, weights.cview(), choice.sigmas[l], options, rng);
+    z = append_layer(model, std::move(z), std::move(built), extra, choice.widths_tried[l], layer_start, progress);
+  }
+  return choice.stop_reason;
+}
+
 }  // namespace
 
 KmeModel fit_kme(Backend& backend, MatrixView<const float> X, const Labels& labels,
                  const std::vector<std::string>& classes, const KmeOptions& options,
                  const ProgressCallback& progress) {
-  Matrix<float> z_host = kme::checked_host_copy(X, "fit");  // Z^{l-1} on the host (stored in the model)
+  Matrix<float> x_host = kme::checked_host_copy(X, "fit");
   check_training_data(X, labels, classes, options);
   const auto fit_start = Clock::now();
   KmeModel model;
@@ -58,89 +150,15 @@ KmeModel fit_kme(Backend& backend, MatrixView<const float> X, const Labels& labe
   model.input_dim = X.cols();
   model.classes = classes;
   model.train_labels = labels.y;
-  const int c = labels.num_classes;
 
   Rng rng(options.seed);
-  Matrix<float> z_dev = backend.upload(z_host.cview());  // and on the backend
-  double h_prev = options.initial_hsic;
-  std::vector<double> grid =
-      kme::candidate_grid(kme::opt_sigma(backend, z_dev.cview(), labels, options.input_sigma_floor, rng,
-                                         options.sigma_sample),
-                          options.sigma_smallest, options.sigma_count);
-
-  std::string stop_reason = "reached --max-layers " + std::to_string(options.max_layers);
-  for (int l = 1; l <= options.max_layers; ++l) {
-    const auto layer_start = Clock::now();
-    const kme::ExtraColumns extra = kme::plan_extra_columns(z_host.cview(), labels, X.cols(), options.extra_columns);
-    bool accepted = false;
-    bool accepted_last = false;
-    for (std::size_t g = 0; g < grid.size(); ++g) {
-      const double sigma = grid[g];
-      const std::vector<double> rho = kme::layer_rho(backend, z_dev.cview(), labels, sigma, options);
-      const Matrix<float> B = backend.upload(kme::layer_weights(labels.y, c, rho, extra.rows).cview());
-      Matrix<float> z_cand = backend.allocate<float>(X.rows(), B.cols());
-      backend.kernel_matmul(z_dev.cview(), z_dev.cview(), B.cview(), GramParams::gaussian(sigma), z_cand.view());
-      const double sigma_beta =
-          kme::opt_sigma(backend, z_cand.cview(), labels, options.layer_sigma_floor, rng, options.sigma_sample);
-      const double h = hsic_labels(backend, z_cand.cview(), labels, GramParams::gaussian(sigma_beta),
-                                   HsicNormalization::code).normalized;
-      if (progress) {
-        LayerProgress tried;
-        tried.event = LayerProgress::Event::width_tried;
-        tried.layer = l;
-        tried.width = static_cast<int>(g) + 1;
-        tried.widths = static_cast<int>(grid.size());
-        tried.sigma = sigma;
-        tried.hsic = h;
-        tried.layer_seconds = seconds_since(layer_start);
-        progress(tried);
-      }
-      if (!(h > h_prev)) continue;
-
-      KmeLayer layer;
-      layer.sigma = sigma;
-      layer.sigma_beta = sigma_beta;
-      layer.hsic = h;
-      layer.candidates_tried = static_cast<int>(g) + 1;
-      layer.rho = rho;
-      layer.extra_classes = extra.classes;
-      layer.extra_rows = extra.rows;
-      layer.input = std::move(z_host);
-      z_host = backend.download(z_cand.cview());
-      z_dev = std::move(z_cand);
-      layer.seconds = seconds_since(layer_start);
-      model.layers.push_back(std::move(layer));
-      if (progress) {
-        LayerProgress done;
-        done.event = LayerProgress::Event::layer_accepted;
-        done.layer = l;
-        done.accepted = &model.layers.back();
-        progress(done);
-      }
-
-      h_prev = h;
-      accepted = true;
-      accepted_last = sigma == options.sigma_smallest;  // the grid ends exactly at s_smallest
-      grid = kme::candidate_grid(sigma_beta, options.sigma_smallest, options.sigma_count);
-      break;
-    }
-    if (!accepted) {
-      stop_reason = "no width improved the normalised HSIC " + std::to_string(h_prev);
-      break;
-    }
-    if (accepted_last) {
-      stop_reason = "the accepted width is the smallest candidate (" + std::to_string(options.sigma_smallest) + ")";
-      break;
-    }
-    if (h_prev > options.hsic_threshold) {
-      stop_reason = "normalised HSIC " + std::to_string(h_prev) + " exceeds --hsic-threshold " +
-                    std::to_string(options.hsic_threshold);
-      break;
-    }
-  }
+  kme::Representation z = kme::Representation::of(backend, std::move(x_host));  // Z^0, then each layer's output
+  std::string stop_reason = options.selection == Selection::validation
+                                ? grow_by_validation(backend, model, z, labels, options, rng, progress)
+                                : grow_by_hsic(backend, model, z, labels, options, rng, progress);
   if (model.layers.empty())
     stop_reason += "; no layer was accepted: the model predicts from the preprocessed input";
-  model.train_outputs = std::move(z_host);
+  model.train_outputs = std::move(z.host);
   model.fit_seconds = seconds_since(fit_start);
   if (progress) {
     LayerProgress stopped;

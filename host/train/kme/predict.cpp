@@ -19,35 +19,36 @@ int vote(const std::vector<int>& counts) {
   return static_cast<int>(std::max_element(counts.begin(), counts.end()) - counts.begin());
 }
 
-std::vector<int> predict_knn(Backend& backend, const KmeModel& model, MatrixView<const float> outputs) {
+std::vector<int> predict_knn(Backend& backend, int k, int num_classes, MatrixView<const float> outputs,
+                             MatrixView<const float> reference_outputs, const std::vector<int>& reference_labels) {
   const std::int64_t m = outputs.rows();
-  const int k = model.options.knn_k;
   const Matrix<float> queries = backend.upload(outputs);
-  const Matrix<float> reference = backend.upload(model.train_outputs.cview());
+  const Matrix<float> reference = backend.upload(reference_outputs);
   Matrix<std::int64_t> idx_dev = backend.allocate<std::int64_t>(m, k);
   Matrix<float> dist_dev = backend.allocate<float>(m, k);
   backend.knn(queries.cview(), reference.cview(), k, idx_dev.view(), dist_dev.view());
   const Matrix<std::int64_t> idx = backend.download(idx_dev.cview());
   std::vector<int> predicted(static_cast<std::size_t>(m));
-  std::vector<int> counts(static_cast<std::size_t>(model.num_classes()));
+  std::vector<int> counts(static_cast<std::size_t>(num_classes));
   for (std::int64_t q = 0; q < m; ++q) {
     std::fill(counts.begin(), counts.end(), 0);
-    for (int j = 0; j < k; ++j) ++counts[static_cast<std::size_t>(model.train_labels[static_cast<std::size_t>(idx(q, j))])];
+    for (int j = 0; j < k; ++j) ++counts[static_cast<std::size_t>(reference_labels[static_cast<std::size_t>(idx(q, j))])];
     predicted[static_cast<std::size_t>(q)] = vote(counts);
   }
   return predicted;
 }
 
-// Nearest class mean of the training outputs (float64 means and distances; ties: smallest label).
-std::vector<int> predict_mean(const KmeModel& model, MatrixView<const float> outputs) {
-  const int c = model.num_classes();
-  const std::int64_t width = model.train_outputs.cols();
+// Nearest class mean of the reference outputs (float64 means and distances; ties: smallest label).
+std::vector<int> predict_mean(int num_classes, MatrixView<const float> outputs, MatrixView<const float> reference,
+                              const std::vector<int>& reference_labels) {
+  const int c = num_classes;
+  const std::int64_t width = reference.cols();
   std::vector<double> mean(static_cast<std::size_t>(c * width), 0.0);
   std::vector<double> count(static_cast<std::size_t>(c), 0.0);
-  for (std::int64_t i = 0; i < model.num_train(); ++i) {
-    const int y = model.train_labels[static_cast<std::size_t>(i)];
+  for (std::int64_t i = 0; i < reference.rows(); ++i) {
+    const int y = reference_labels[static_cast<std::size_t>(i)];
     count[static_cast<std::size_t>(y)] += 1.0;
-    for (std::int64_t f = 0; f < width; ++f) mean[static_cast<std::size_t>(y * width + f)] += model.train_outputs(i, f);
+    for (std::int64_t f = 0; f < width; ++f) mean[static_cast<std::size_t>(y * width + f)] += reference(i, f);
   }
   for (int j = 0; j < c; ++j)
     for (std::int64_t f = 0; f < width; ++f) mean[static_cast<std::size_t>(j * width + f)] /= count[static_cast<std::size_t>(j)];
@@ -67,14 +68,11 @@ std::vector<int> predict_mean(const KmeModel& model, MatrixView<const float> out
 }
 
 // argmax over the class columns (first maximum wins).
-std::vector<int> predict_argmax(const KmeModel& model, MatrixView<const float> outputs) {
-  const int c = model.num_classes();
-  if (model.layers.empty())
-    throw InvalidArgument("predict: --predict argmax needs at least one layer (the model has none)");
+std::vector<int> predict_argmax(int num_classes, MatrixView<const float> outputs) {
   std::vector<int> predicted(static_cast<std::size_t>(outputs.rows()));
   for (std::int64_t q = 0; q < outputs.rows(); ++q) {
     const float* row = outputs.data() + q * outputs.ld();
-    predicted[static_cast<std::size_t>(q)] = static_cast<int>(std::max_element(row, row + c) - row);
+    predicted[static_cast<std::size_t>(q)] = static_cast<int>(std::max_element(row, row + num_classes) - row);
   }
   return predicted;
 }
@@ -111,7 +109,16 @@ Matrix<float> preprocess(const KmeModel& model, MatrixView<const float> X_raw) {
                           std::to_string(model.input_dim));
   switch (model.standardize) {
     case StandardizeMode::train: model.statistics.apply(X.view()); break;
-    case StandardizeMode::separate: Standardizer::fit(X.cview()).apply(X.view()); break;
+    case StandardizeMode::separate:
+      // A batch's own statistics: a single row has std 0 in every feature and would map to zeros.
+      if (X.rows() < Standardizer::kMinRowsOwnStatistics)
+        throw InvalidArgument("predict: the model standardises each batch with its own statistics "
+                              "(--standardize separate), which needs at least " +
+                              std::to_string(Standardizer::kMinRowsOwnStatistics) + " rows; got " +
+                              std::to_string(X.rows()) + " (predict the rows together, or train with "
+                              "--standardize train)");
+      Standardizer::fit(X.cview()).apply(X.view());
+      break;
     case StandardizeMode::none: break;
   }
   return X;
@@ -121,27 +128,27 @@ Matrix<float> transform(Backend& backend, const KmeModel& model, MatrixView<cons
   const Matrix<float> X = preprocess(model, X_raw);
   Matrix<float> z = backend.upload(X.cview());
   const int c = model.num_classes();
+  Matrix<float> z_host;
   for (const KmeLayer& layer : model.layers) {
     const Matrix<float> reference = backend.upload(layer.input.cview());
-    const Matrix<float> B =
-        backend.upload(kme::layer_weights(model.train_labels, c, layer.rho, layer.extra_rows).cview());
-    Matrix<float> next = backend.allocate<float>(z.rows(), B.cols());
-    backend.kernel_matmul(z.cview(), reference.cview(), B.cview(), GramParams::gaussian(layer.sigma), next.view());
-    z = std::move(next);
+    const Matrix<float> weights =
+        backend.upload(kme::indicator_weights(model.train_labels, c, layer.extra_rows).cview());
+    const Matrix<double> U = kme::kernel_sums(backend, z.cview(), reference.cview(), weights.cview(), layer.sigma);
+    z_host = kme::normalise_class_columns(U, layer.rho);
+    z = backend.upload(z_host.cview());
   }
-  return backend.download(z.cview());
+  if (model.layers.empty()) return backend.download(z.cview());
+  return z_host;
 }
 
 std::vector<int> predict_from_outputs(Backend& backend, const KmeModel& model, MatrixView<const float> outputs) {
   if (outputs.cols() != model.train_outputs.cols())
     throw InvalidArgument("predict: outputs have " + std::to_string(outputs.cols()) + " columns, the model's last layer " +
                           std::to_string(model.train_outputs.cols()));
-  switch (model.options.predictor) {
-    case Predictor::knn: return predict_knn(backend, model, outputs);
-    case Predictor::mean: return predict_mean(model, outputs);
-    case Predictor::argmax: return predict_argmax(model, outputs);
-  }
-  return {};
+  if (model.options.predictor == Predictor::argmax && model.layers.empty())
+    throw InvalidArgument("predict: --predict argmax needs at least one layer (the model has none)");
+  return kme::predict_outputs(backend, model.options.predictor, model.options.knn_k, model.num_classes(), outputs,
+                              model.train_outputs.cview(), model.train_labels);
 }
 
 std::vector<int> predict(Backend& backend, const KmeModel& model, MatrixView<const float> X_raw) {
@@ -157,5 +164,20 @@ double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth
   for (std::size_t i = 0; i < truth.size(); ++i) correct += predicted[i] == truth[i] ? 1 : 0;
   return static_cast<double>(correct) / static_cast<double>(truth.size());
 }
+
+namespace kme {
+
+std::vector<int> predict_outputs(Backend& backend, Predictor predictor, int knn_k, int num_classes,
+                                 MatrixView<const float> outputs, MatrixView<const float> reference,
+                                 const std::vector<int>& reference_labels) {
+  switch (predictor) {
+    case Predictor::knn: return predict_knn(backend, knn_k, num_classes, outputs, reference, reference_labels);
+    case Predictor::mean: return predict_mean(num_classes, outputs, reference, reference_labels);
+    case Predictor::argmax: return predict_argmax(num_classes, outputs);
+  }
+  return {};
+}
+
+}  // namespace kme
 
 }  // namespace lwnet

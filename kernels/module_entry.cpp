@@ -1,0 +1,35 @@
+// The module's one exported symbol (cuda_module_abi.hpp): a table holding the probe and the
+// backend factory of kernels/probe.cu, and the identity of the build that made it.
+#include <exception>
+#include <string>
+
+#include "cuda_entry.hpp"
+#include "cuda_module_abi.hpp"
+#include "lwnet/version.hpp"
+#include "lwnet_module_interface.hpp"
+
+namespace lwnet::cuda {
+namespace {
+
+void probe_entry(CudaProbe* out) {
+  try {
+    *out = probe();
+  } catch (const std::exception& e) {  // e.g. std::bad_alloc while naming the devices
+    *out = CudaProbe{};
+    out->compiled = true;
+    out->reason = std::string("the CUDA probe failed: ") + e.what();
+  }
+}
+
+Backend* make_backend_entry(int device_index) { return make_backend(device_index).release(); }
+
+}  // namespace
+}  // namespace lwnet::cuda
+
+LWNET_CUDA_MODULE_EXPORT const lwnet::CudaModuleEntry* lwnet_cuda_module_entry() {
+  static const std::string version = lwnet::version();
+  static const lwnet::CudaModuleEntry entry{lwnet::kCudaModuleAbiVersion, version.c_str(),
+                                            LWNET_MODULE_INTERFACE_ID, &lwnet::cuda::probe_entry,
+                                            &lwnet::cuda::make_backend_entry};
+  return &entry;
+}
