@@ -10,8 +10,18 @@ find_package(OpenMP REQUIRED COMPONENTS CXX)
 # on 16 cores, and a start-up that spins forever under an address-space limit (ulimit -v).
 # Debian installs the variants side by side and resolves libopenblas.so.0 to one of them by
 # priority, so the serial one is linked by its path and found at run time through the run path.
+# Searched in openblas-serial/ below each library folder CMake is given (CMAKE_LIBRARY_PATH, also
+# from the environment: scripts/gpu-run.sh unpacks the packages into a folder of its own), then
+# below the system's.
 set(_lwnet_openblas_serial_dir "/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-serial")
-find_library(LWNET_OPENBLAS_SERIAL NAMES openblas PATHS "${_lwnet_openblas_serial_dir}" NO_DEFAULT_PATH)
+set(_lwnet_library_dirs ${CMAKE_LIBRARY_PATH})
+if(DEFINED ENV{CMAKE_LIBRARY_PATH})
+  string(REPLACE ":" ";" _lwnet_env_dirs "$ENV{CMAKE_LIBRARY_PATH}")
+  list(APPEND _lwnet_library_dirs ${_lwnet_env_dirs})
+endif()
+list(TRANSFORM _lwnet_library_dirs APPEND "/openblas-serial")
+find_library(LWNET_OPENBLAS_SERIAL NAMES openblas PATHS ${_lwnet_library_dirs} "${_lwnet_openblas_serial_dir}"
+             NO_DEFAULT_PATH)
 if(LWNET_OPENBLAS_SERIAL)
   set(LWNET_BLAS_VENDOR "OpenBLAS serial")
   set(LWNET_BLAS_LIBRARIES "${LWNET_OPENBLAS_SERIAL}")

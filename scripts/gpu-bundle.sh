@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 bundle=.gpu-bundle
 rm -rf "$bundle"
 mkdir -p "$bundle/debs" "$bundle/src"
+# OpenBLAS's serial runtime only (gpu-run.sh makes the link-time name): the -dev package's static
+# libraries would push the bundle past the device call's 64 MiB.
 packages=(
-  libopenblas0-openmp libopenblas-openmp-dev libgfortran5
+  libopenblas0-serial libgfortran5
   libgtest-dev libbenchmark-dev libbenchmark1debian
   libcli11-dev nlohmann-json3-dev zlib1g-dev zlib1g
 )
@@ -28,4 +30,10 @@ else
   echo "gpu-bundle: no Fashion-MNIST (apt-get install dataset-fashion-mnist): the GPU run will skip it"
 fi
 du -sh "$bundle"
+# The device call carries the working tree and this folder: 64 MiB in all.
+size_mb=$(du -sm "$bundle" | cut -f1)
+tree_mb=$(git ls-files -z | du -cm --files0-from=- | tail -n 1 | cut -f1)
+if ((size_mb + tree_mb > 62)); then
+  echo "gpu-bundle: WARNING: bundle ${size_mb} MB + working tree ${tree_mb} MB is close to the 64 MiB a device call carries" >&2
+fi
 echo "gpu-bundle: ready; carry .gpu-bundle and run: bash scripts/gpu-run.sh"

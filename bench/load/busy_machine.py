@@ -13,11 +13,13 @@ Results: bench/results/load-cpu.json and a Markdown table on stdout (docs/PERFOR
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # bench/machine.py
+import machine  # noqa: E402
 
 DATASETS = ("wine", "cancer", "cifar10")
 SPIN = "while True: pass"
@@ -43,6 +45,8 @@ def main():
     parser.add_argument("--folds", default="../shared/data/nik")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", default="bench/results/load-cpu.json")
+    parser.add_argument("--baseline", help="another lwnet (say, the previous release), timed at each load with its default threads")
+    parser.add_argument("--baseline-label", default="baseline", help="its name in the table")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     loads = [("idle", 0), ("1 busy", 1), (f"{cores} busy", cores)]
@@ -56,10 +60,13 @@ def main():
                 for _ in range(args.repeats):
                     for label, threads in (("default", None), ("1 thread", 1)):
                         times[label].append(fit_seconds(args.lwnet, args.folds, name, threads)[0])
+                if args.baseline:
+                    times["baseline"] = [fit_seconds(args.baseline, args.folds, name, None)[0] for _ in range(args.repeats)]
                 median = {label: statistics.median(values) for label, values in times.items()}
                 rows.append({"load": load_name, "busy_processes": busy, "dataset": name,
                              "default_s": median["default"], "one_thread_s": median["1 thread"],
-                             "ratio": median["default"] / median["1 thread"], "runs": times})
+                             "ratio": median["default"] / median["1 thread"],
+                             "baseline_s": median.get("baseline"), "runs": times})
                 print(f"{load_name:8s} {name:8s} default {median['default']:.3f} s, 1 thread "
                       f"{median['1 thread']:.3f} s", file=sys.stderr)
         finally:
@@ -68,12 +75,14 @@ def main():
                 p.wait()
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
-        json.dump({"command": " ".join(sys.argv), "machine": platform.processor() or platform.machine(),
+        json.dump({"command": " ".join(sys.argv), "machine": machine.cpu_model(), "baseline": args.baseline,
+                   "baseline_label": args.baseline_label,
                    "cores": cores, "repeats": args.repeats, "rows": rows}, f, indent=1)
-    print(f"| load | dataset | default threads (s) | 1 thread (s) | default / 1 thread |")
-    print("|---|---|---|---|---|")
+    print("| load | dataset | default threads (s) | 1 thread (s) | default / 1 thread | baseline, default threads (s) |")
+    print("|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['load']} | {r['dataset']} | {r['default_s']:.3f} | {r['one_thread_s']:.3f} | {r['ratio']:.2f} |")
+        baseline = f"{r['baseline_s']:.3f}" if r.get("baseline_s") is not None else ""
+        print(f"| {r['load']} | {r['dataset']} | {r['default_s']:.3f} | {r['one_thread_s']:.3f} | {r['ratio']:.2f} | {baseline} |")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ with what exists):
   --baselines FILE  JSON of bench/baselines/baselines.py; repeatable.
                     Default: bench/results/baselines-cpu.json.
   --template FILE   Markdown with the placeholders {{machine}}, {{micro_tables}},
-                    {{baseline_table}}, {{ceilings}}, {{commands}}, {{plot}} and {{fashion}}.
+                    {{baseline_table}}, {{ceilings}}, {{commands}}, {{plot}}, {{fashion}},
+                    {{fold_profile}} and {{load}}.
                     Default: bench/report/PERFORMANCE.in.md.
 Outputs: --out-md (default docs/PERFORMANCE.md) and --plot (default docs/performance.png): kernel
 entries per second against n for kernel_matmul at the --plot-shapes (default d:c = 16:2 and
@@ -46,10 +47,13 @@ DEFAULT_TEMPLATE = "bench/report/PERFORMANCE.in.md"
 DEFAULT_OUT_MD = "docs/PERFORMANCE.md"
 DEFAULT_PLOT = "docs/performance.png"
 DEFAULT_PLOT_SHAPES = ("16:2", "784:10")
-PRIMITIVE_ORDER = ("kernel_matmul", "hsic_labels", "knn", "gram")
+PRIMITIVE_ORDER = ("kernel_matmul", "layer_sums", "hsic_labels", "knn", "gram")
 PRIMITIVE_NOTES = {
-    "kernel_matmul": "out = K(X, X) B, entries = n^2",
-    "hsic_labels": "normalised HSIC against c classes, two fused passes, entries = 2 n^2",
+    "kernel_matmul": "out = K(X, X) B with a dense B, entries = n^2",
+    "layer_sums": "K(X, X) W with W the one-hot classes (a layer's training pass), entries = n^2; the CPU "
+                  "evaluates each pair of rows once (K is symmetric), so of_ceiling can exceed 1",
+    "hsic_labels": "normalised HSIC against c classes, one fused pass (K [Y 1] and sum K^2), entries = n^2; "
+                   "symmetric on the CPU as layer_sums",
     "knn": "5 nearest rows of X for every row, entries = n^2",
     "gram": "the materialised n x n Gaussian Gram matrix, entries = n^2",
 }
@@ -722,6 +726,63 @@ def section_fashion(results_dir):
     return head + "\n" + "\n".join(rows)
 
 
+def read_result(path):
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        say(f"{path}: unreadable ({e}); left out")
+        return None
+
+
+def section_fold_profile(results_dir):
+    """Where a fold's time goes (bench/nik/fold_profile.py writes fold-profile-cpu.json)."""
+    r = read_result(Path(results_dir) / "fold-profile-cpu.json")
+    if not r:
+        return "_Not measured yet: `python3 bench/nik/fold_profile.py` (see its --help)._"
+    runs = r.get("runs", [])
+    names = [run.get("label", run["lwnet"]) for run in runs]
+    header = ["layer"] + [f"{n}: widths, s, s/width" for n in names]
+    layer_count = max((len(run["layers"]) for run in runs), default=0)
+    rows = []
+    for l in range(layer_count):
+        cells = [str(l + 1)]
+        for run in runs:
+            if l < len(run["layers"]):
+                x = run["layers"][l]
+                cells.append(f"{x['widths_tried']}, {x['seconds']:.2f}, {x['seconds'] / x['widths_tried']:.3f}")
+            else:
+                cells.append("—")
+        rows.append(cells)
+    cells = [f"{layer_count + 1} (rejected)"]
+    for run in runs:
+        w = run.get("last_layer_widths")
+        t = run.get("last_layer_seconds", 0.0)
+        cells.append(f"{w}, {t:.2f}, {t / w:.3f}" if w else f"—, {t:.2f}, —")
+    rows.append(cells)
+    rows.append(["fit"] + [f"{run['fit_seconds']:.2f} s, test {run['test_accuracy']:.4f}" for run in runs])
+    return (f"{r.get('dataset')} fold {r.get('fold')}, threads: {r.get('threads')}; the fastest of the runs of "
+            f"each binary (commands in bench/results/fold-profile-cpu.json).\n\n" + md_table(header, rows))
+
+
+def section_load(results_dir):
+    """The busy-machine table (bench/load/busy_machine.py writes load-cpu.json)."""
+    r = read_result(Path(results_dir) / "load-cpu.json")
+    if not r:
+        return "_Not measured yet: `python3 bench/load/busy_machine.py`._"
+    header = ["load", "dataset", "default threads (s)", "1 thread (s)", "default / 1 thread"]
+    with_baseline = any(row.get("baseline_s") is not None for row in r["rows"])
+    if with_baseline:
+        header.append(f"{r.get('baseline_label') or 'baseline'}, default threads (s)")
+    rows = []
+    for row in r["rows"]:
+        cells = [row["load"], row["dataset"], f"{row['default_s']:.3f}", f"{row['one_thread_s']:.3f}", f"{row['ratio']:.2f}"]
+        if with_baseline:
+            cells.append(f"{row['baseline_s']:.3f}" if row.get("baseline_s") is not None else "")
+        rows.append(cells)
+    return (f"{r.get('machine')}, {r.get('cores')} cores; median fit seconds of {r.get('repeats')} runs each, "
+            f"fold 1 of each dataset with its preset (`{r.get('command')}`).\n\n" + md_table(header, rows))
+
+
 def main(argv):
     args = parse_args(argv)
     reexec_for_matplotlib()
@@ -759,6 +820,8 @@ def main(argv):
         "commands": section_commands(micros, baselines),
         "plot": plot_md,
         "fashion": section_fashion(REPO_ROOT / "bench" / "results"),
+        "fold_profile": section_fold_profile(REPO_ROOT / "bench" / "results"),
+        "load": section_load(REPO_ROOT / "bench" / "results"),
     }
     text = template
     for key, value in sections.items():

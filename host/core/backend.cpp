@@ -173,9 +173,9 @@ void Backend::check_kernel_matmul_output(const char* op, const GramParams& param
                          to_string(params) + " (kernel values overflow float32; scale the data, B or the kernel)");
 }
 
-void Backend::kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
-                            MatrixView<const float> B, const GramParams& params,
-                            MatrixView<float> out) {
+template <class Out>
+void Backend::checked_kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<const float> B,
+                                    const GramParams& params, MatrixView<Out> out) {
   const char* op = "kernel_matmul";
   check_kernel_matmul_arguments(op, Z, X, B, params, out);
   kernel_matmul_impl(Z, X, B, params, out);
@@ -184,11 +184,14 @@ void Backend::kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X
 
 void Backend::kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
                             MatrixView<const float> B, const GramParams& params,
+                            MatrixView<float> out) {
+  checked_kernel_matmul(Z, X, B, params, out);
+}
+
+void Backend::kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X,
+                            MatrixView<const float> B, const GramParams& params,
                             MatrixView<double> out) {
-  const char* op = "kernel_matmul";
-  check_kernel_matmul_arguments(op, Z, X, B, params, out);
-  kernel_matmul_impl(Z, X, B, params, out);
-  check_kernel_matmul_output(op, params, out);
+  checked_kernel_matmul(Z, X, B, params, out);
 }
 
 void Backend::kernel_matmul_with_squares(MatrixView<const float> Z, MatrixView<const float> X,

@@ -71,6 +71,9 @@ class CpuBackend : public Backend {
                             MatrixView<float> eigenvectors) override;
 
  private:
+  // Bytes the symmetric K(X, X) B path may keep (cpu_symmetric_sums.hpp).
+  std::int64_t symmetric_store_limit() const;
+
   int threads_;
   std::unique_ptr<ThreadPool> pool_;
 };

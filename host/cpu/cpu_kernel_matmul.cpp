@@ -38,7 +38,8 @@ namespace {
 constexpr std::int64_t kTilesPerSplit = 16;         // 4096 rows of X per split
 constexpr std::int64_t kTargetTasks = 128;          // tasks that keep many threads busy
 constexpr std::int64_t kMaxPartialBytes = 1 << 28;  // per-split sums kept for few Z rows
-constexpr std::int64_t kMaxSymmetricStoreBytes = std::int64_t{1} << 29;  // column sums of the symmetric path
+// The symmetric path keeps its column sums: at most this, and a quarter of the available memory.
+constexpr std::int64_t kMaxSymmetricStoreBytes = std::int64_t{1} << 30;
 
 // Per-thread working memory for one block of Z rows.
 struct BlockScratch {
@@ -182,9 +183,10 @@ void sum_split(const FusedProblem& p, std::int64_t z0, std::int64_t tm, std::int
 // outs[w] = K_w(Z, X) B for one kernel (params.size() == 1) or several Gaussian widths, and, when
 // sq_sums is given (one kernel), sq_sums(a) = sum_b K(z_a, x_b)^2.
 template <class Out>
-void fused_kernel_matmul(ThreadPool& pool, const MatrixView<const float>& Z, const MatrixView<const float>& X,
-                         const MatrixView<const float>& B, const std::vector<GramParams>& params,
-                         const std::vector<MatrixView<Out>>& outs, const MatrixView<double>* sq_sums = nullptr) {
+void fused_kernel_matmul(ThreadPool& pool, std::int64_t store_limit, const MatrixView<const float>& Z,
+                         const MatrixView<const float>& X, const MatrixView<const float>& B,
+                         const std::vector<GramParams>& params, const std::vector<MatrixView<Out>>& outs,
+                         const MatrixView<double>* sq_sums = nullptr) {
   const bool several = params.size() > 1;
   const auto kc = several ? detail::squared_distance_constants() : detail::make_kernel_constants(params.front());
   const std::int64_t m = Z.rows();
@@ -246,7 +248,7 @@ void fused_kernel_matmul(ThreadPool& pool, const MatrixView<const float>& Z, con
 
   // K(X, X) B with grouped B: each pair of tiles once (cpu_symmetric_sums.hpp).
   const bool self_product = detail::self_pair_offset(Z, X) == 0 && m == n;
-  if (!several && groups && self_product && symmetric_store_bytes(n, cols) <= kMaxSymmetricStoreBytes) {
+  if (!several && groups && self_product && symmetric_store_bytes(n, cols) <= store_limit) {
     symmetric_grouped_sums(pool, kc, x_op, *groups, sq_sums != nullptr, [&](std::int64_t position, const double* sums) {
       store(groups->order[static_cast<std::size_t>(position)], sums);
     });
@@ -305,22 +307,27 @@ void fused_kernel_matmul(ThreadPool& pool, const MatrixView<const float>& Z, con
 
 }  // namespace
 
+std::int64_t CpuBackend::symmetric_store_limit() const {
+  const auto available = static_cast<std::int64_t>(std::min<std::size_t>(free_memory_bytes(), std::size_t{1} << 62));
+  return available > 0 ? std::min(kMaxSymmetricStoreBytes, available / 4) : kMaxSymmetricStoreBytes;
+}
+
 void CpuBackend::kernel_matmul_impl(MatrixView<const float> Z, MatrixView<const float> X,
                                     MatrixView<const float> B, const GramParams& params,
                                     MatrixView<float> out) {
-  fused_kernel_matmul<float>(pool(), Z, X, B, {params}, {out});
+  fused_kernel_matmul<float>(pool(), symmetric_store_limit(), Z, X, B, {params}, {out});
 }
 
 void CpuBackend::kernel_matmul_impl(MatrixView<const float> Z, MatrixView<const float> X,
                                     MatrixView<const float> B, const GramParams& params,
                                     MatrixView<double> out) {
-  fused_kernel_matmul<double>(pool(), Z, X, B, {params}, {out});
+  fused_kernel_matmul<double>(pool(), symmetric_store_limit(), Z, X, B, {params}, {out});
 }
 
 void CpuBackend::kernel_matmul_with_squares_impl(MatrixView<const float> Z, MatrixView<const float> X,
                                                  MatrixView<const float> B, const GramParams& params,
                                                  MatrixView<double> out, MatrixView<double> sq_sums) {
-  fused_kernel_matmul<double>(pool(), Z, X, B, {params}, {out}, &sq_sums);
+  fused_kernel_matmul<double>(pool(), symmetric_store_limit(), Z, X, B, {params}, {out}, &sq_sums);
 }
 
 void CpuBackend::gaussian_matmul_widths_impl(MatrixView<const float> Z, MatrixView<const float> X,
@@ -328,7 +335,7 @@ void CpuBackend::gaussian_matmul_widths_impl(MatrixView<const float> Z, MatrixVi
                                              const std::vector<MatrixView<double>>& outs) {
   std::vector<GramParams> params;
   for (double sigma : sigmas) params.push_back(GramParams::gaussian(sigma));
-  fused_kernel_matmul<double>(pool(), Z, X, B, params, outs);
+  fused_kernel_matmul<double>(pool(), symmetric_store_limit(), Z, X, B, params, outs);
 }
 
 }  // namespace lwnet::cpu

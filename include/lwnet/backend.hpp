@@ -207,6 +207,9 @@ class Backend {
  private:
   // The shared front end of the kernel_matmul family.
   template <class Out>
+  void checked_kernel_matmul(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<const float> B,
+                             const GramParams& params, MatrixView<Out> out);
+  template <class Out>
   void check_kernel_matmul_arguments(const char* op, MatrixView<const float> Z, MatrixView<const float> X,
                                      MatrixView<const float> B, const GramParams& params, MatrixView<Out> out);
   template <class Out>

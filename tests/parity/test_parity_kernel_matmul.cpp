@@ -5,6 +5,7 @@
 // self-pairs through B = I; and the streamed pair sum.
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -117,6 +118,54 @@ TEST_P(CudaKernelMatmulParity, KernelPairSum) {
     const double tol = kParityFactor * pair_sum_error(kernel_error_model(px, X.cview(), X.cview()),
                                                       kernel_error_model(py, Y.cview(), Y.cview()), c.n);
     EXPECT_TRUE(expect_close(actual, expected, tol, 0.0));
+  }
+}
+
+// The layer's and the HSIC's forms: K(X, X) W with one-hot W (the CPU groups rows by class and
+// evaluates each pair once), with the row sums of K^2 beside it, and several Gaussian widths in
+// one call (the CPU shares the distances; the CUDA backend runs one product per width).
+TEST_P(CudaKernelMatmulParity, GroupedSquaresAndWidths) {
+  LWNET_SEEDED_RANDOM(rng);
+  for (const Shape& s : {Shape{1030, 1030, 10, 10}, Shape{70, 2100, 40, 3}, Shape{300, 300, 784, 4}}) {
+    SCOPED_TRACE(name_of(s));
+    const Matrix<float> X = rng.uniform_matrix(s.n, s.d);
+    const Matrix<float> Z = s.m == s.n ? Matrix<float>::host(0, 0) : rng.uniform_matrix(s.m, s.d);
+    const MatrixView<const float> Zc = s.m == s.n ? X.cview() : Z.cview();
+    const Labels labels = rng.labels(s.n, static_cast<int>(s.c));
+    Matrix<float> W = Matrix<float>::host(s.n, s.c);
+    for (std::int64_t i = 0; i < s.n; ++i) W(i, labels.y[static_cast<std::size_t>(i)]) = 1.0f;
+    const Matrix<float> Xg = to_gpu(X.cview());
+    const Matrix<float> Zg = s.m == s.n ? Matrix<float>::host(0, 0) : to_gpu(Z.cview());
+    const MatrixView<const float> Zgc = s.m == s.n ? Xg.cview() : Zg.cview();
+    const Matrix<float> Wg = to_gpu(W.cview());
+    const GramParams p = scaled_kernel(KernelKind::gaussian, s.d);
+    const KernelErrorModel model = kernel_error_model(p, Zc, X.cview());
+    const double tol = kParityFactor * kernel_matmul_error(model, max_abs_column_sum(W.cview()), s.n);
+    const double sq_tol = 2.0 * kParityFactor * model.max_abs * kernel_matmul_error(model, static_cast<double>(s.n), s.n);
+
+    Matrix<double> out_c = Matrix<double>::host(s.m, s.c), sq_c = Matrix<double>::host(s.m, 1);
+    cpu().kernel_matmul_with_squares(Zc, X.cview(), W.cview(), p, out_c.view(), sq_c.view());
+    Matrix<double> out_g = gpu().allocate<double>(s.m, s.c), sq_g = gpu().allocate<double>(s.m, 1);
+    gpu().kernel_matmul_with_squares(Zgc, Xg.cview(), Wg.cview(), p, out_g.view(), sq_g.view());
+    EXPECT_TRUE(expect_close(to_host(out_g).cview(), out_c.cview(), tol, 0.0)) << "K W";
+    EXPECT_TRUE(expect_close(to_host(sq_g).cview(), sq_c.cview(), sq_tol, 0.0)) << "row sums of K^2";
+
+    const std::vector<double> sigmas = {p.sigma * 3.0, p.sigma, p.sigma / 4.0};
+    std::vector<Matrix<double>> outs_c, outs_g;
+    std::vector<MatrixView<double>> views_c, views_g;
+    for (std::size_t w = 0; w < sigmas.size(); ++w) {
+      outs_c.push_back(Matrix<double>::host(s.m, s.c));
+      outs_g.push_back(gpu().allocate<double>(s.m, s.c));
+    }
+    for (std::size_t w = 0; w < sigmas.size(); ++w) views_c.push_back(outs_c[w].view()), views_g.push_back(outs_g[w].view());
+    cpu().gaussian_matmul_widths(Zc, X.cview(), W.cview(), sigmas, views_c);
+    gpu().gaussian_matmul_widths(Zgc, Xg.cview(), Wg.cview(), sigmas, views_g);
+    for (std::size_t w = 0; w < sigmas.size(); ++w) {
+      const double width_tol =
+          kParityFactor * kernel_matmul_error(kernel_error_model(GramParams::gaussian(sigmas[w]), Zc, X.cview()),
+                                              max_abs_column_sum(W.cview()), s.n);
+      EXPECT_TRUE(expect_close(to_host(outs_g[w]).cview(), outs_c[w].cview(), width_tol, 0.0)) << "sigma " << sigmas[w];
+    }
   }
 }
 

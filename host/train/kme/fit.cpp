@@ -11,6 +11,7 @@
 // Selection::validation (select_validation.hpp) picks the widths on a held-out split instead;
 // they are then refitted here on all training rows, layer by layer, as the paper's rule builds them.
 #include <chrono>
+#include <limits>
 #include <string>
 
 #include "lwnet/error.hpp"
@@ -90,17 +91,8 @@ std::string grow_by_hsic(Backend& backend, KmeModel& model, kme::Representation&
     bool accepted_last = false;
     for (std::size_t g = 0; g < grid.size(); ++g) {
       kme::BuiltLayer built = kme::build_layer(backend, z, labels, weights.cview(), grid[g], options, rng);
-      if (progress) {
-        LayerProgress tried;
-        tried.event = LayerProgress::Event::width_tried;
-        tried.layer = l;
-        tried.width = static_cast<int>(g) + 1;
-        tried.widths = static_cast<int>(grid.size());
-        tried.sigma = built.sigma;
-        tried.hsic = built.hsic;
-        tried.layer_seconds = seconds_since(layer_start);
-        progress(tried);
-      }
+      kme::report_width_tried(progress, l, g, grid.size(), built.sigma, built.hsic,
+                              std::numeric_limits<double>::quiet_NaN(), seconds_since(layer_start));
       if (!(built.hsic > h_prev)) continue;
       h_prev = built.hsic;
       accepted_last = built.sigma == options.sigma_smallest;  // the grid ends exactly at s_smallest

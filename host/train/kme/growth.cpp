@@ -55,4 +55,19 @@ std::vector<Matrix<double>> kernel_sums_for_widths(Backend& backend, MatrixView<
   return sums;
 }
 
+void report_width_tried(const ProgressCallback& progress, int layer, std::size_t width, std::size_t widths, double sigma,
+                        double hsic, double held_out_accuracy, double layer_seconds) {
+  if (!progress) return;
+  LayerProgress tried;
+  tried.event = LayerProgress::Event::width_tried;
+  tried.layer = layer;
+  tried.width = static_cast<int>(width) + 1;
+  tried.widths = static_cast<int>(widths);
+  tried.sigma = sigma;
+  tried.hsic = hsic;
+  tried.held_out_accuracy = held_out_accuracy;
+  tried.layer_seconds = layer_seconds;
+  progress(tried);
+}
+
 }  // namespace lwnet::kme

@@ -41,4 +41,9 @@ std::vector<Matrix<double>> kernel_sums_for_widths(Backend& backend, MatrixView<
                                                    MatrixView<const float> Z_in, MatrixView<const float> weights,
                                                    const std::vector<double>& sigmas);
 
+// Reports a width tried (LayerProgress::Event::width_tried) when there is a callback.
+// held_out_accuracy: NaN with the paper's rule.
+void report_width_tried(const ProgressCallback& progress, int layer, std::size_t width, std::size_t widths, double sigma,
+                        double hsic, double held_out_accuracy, double layer_seconds);
+
 }  // namespace lwnet::kme

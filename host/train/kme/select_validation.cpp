@@ -161,18 +161,8 @@ ValidationChoice select_by_validation(Backend& backend, MatrixView<const float> 
       const double sigma_beta = opt_sigma(backend, fit_out.device.cview(), fit_labels, options.layer_sigma_floor, rng,
                                           options.sigma_sample);
       const Score s = scorer.score(fit_out, held_out, sigma_beta, l);
-      if (progress) {
-        LayerProgress tried;
-        tried.event = LayerProgress::Event::width_tried;
-        tried.layer = l;
-        tried.width = static_cast<int>(g) + 1;
-        tried.widths = static_cast<int>(grid.size());
-        tried.sigma = grid[g];
-        tried.hsic = s.hsic;
-        tried.held_out_accuracy = s.accuracy;
-        tried.layer_seconds = std::chrono::duration<double>(Clock::now() - layer_start).count();
-        progress(tried);
-      }
+      report_width_tried(progress, l, g, grid.size(), grid[g], s.hsic, s.accuracy,
+                         std::chrono::duration<double>(Clock::now() - layer_start).count());
       if (!best || s.beats(best->score)) best = Best{g, s, sigma_beta, std::move(fit_out), std::move(held_out)};
     }
     if (!best->score.beats(current)) {
