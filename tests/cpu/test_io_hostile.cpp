@@ -92,11 +92,12 @@ TEST(CpuCsvHostile, Utf16Utf32AndNulBytesAreNamed) {
   const std::string text = "1,2\r\n3,4\r\n";
   const std::string le_bom = "\xFF\xFE" + utf16(text, true);
   const std::string be_bom = "\xFE\xFF" + utf16(text, false);
-  for (const auto& [bytes, needle] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [file_bytes, needle] : std::vector<std::pair<std::string, std::string>>{
            {le_bom, "little-endian byte-order mark"},
            {be_bom, "big-endian byte-order mark"},
            {utf16(text, true), "little-endian, no byte-order mark"},
            {utf16(text, false), "big-endian, no byte-order mark"}}) {
+    const std::string& bytes = file_bytes;  // a lambda may not capture a structured binding (C++17)
     EXPECT_TRUE(throws_with<IoError>([&] { parse_csv(bytes, "wide.csv"); }, {"wide.csv: looks like UTF-16", needle, "save it as UTF-8"}));
     EXPECT_TRUE(throws_with<IoError>([&] { parse_labels(bytes, "wide_labels.csv"); }, {"wide_labels.csv: looks like UTF-16"}));
   }
