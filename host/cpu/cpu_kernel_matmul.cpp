@@ -219,14 +219,9 @@ void fused_kernel_matmul(ThreadPool& pool, std::int64_t store_limit, const Matri
   } else {
     b_tiles = transposed_b_tiles(B, x_tiles, pool);
   }
-  const TileOperand z_op(Z, kc, pool);
   const TileOperand x_op(groups ? x_grouped.cview() : X, kc, pool, TileOperand::Side::x);
-  FusedProblem p{kc, z_op, x_op, B, groups ? &*groups : nullptr, b_tiles.data(), self, x_tiles, sq_sums != nullptr, {}};
-  if (several)
-    for (const GramParams& w : params) p.width_scales.push_back(detail::make_kernel_constants(w).neg_inv_two_sigma2);
-  const std::int64_t cols = p.sum_cols();
-  const std::int64_t row_cols = p.row_cols();
-  const std::int64_t splits = ceil_div(x_tiles, kTilesPerSplit);
+  const std::int64_t product_cols = groups ? groups->count : c;
+  const std::int64_t cols = product_cols + (sq_sums != nullptr ? 1 : 0);
 
   // Row a's float64 sums (each kernel's products, then squares) into the outputs.
   const auto store = [&](std::int64_t a, const double* row_sums) {
@@ -243,7 +238,7 @@ void fused_kernel_matmul(ThreadPool& pool, std::int64_t store_limit, const Matri
         for (std::int64_t j = 0; j < c; ++j) out(a, j) = static_cast<Out>(sums[j]);
       }
     }
-    if (sq_sums != nullptr) (*sq_sums)(a, 0) = row_sums[p.product_cols()];
+    if (sq_sums != nullptr) (*sq_sums)(a, 0) = row_sums[product_cols];
   };
 
   // K(X, X) B with grouped B: each pair of tiles once (cpu_symmetric_sums.hpp).
@@ -255,6 +250,12 @@ void fused_kernel_matmul(ThreadPool& pool, std::int64_t store_limit, const Matri
     return;
   }
 
+  const TileOperand z_op(Z, kc, pool);
+  FusedProblem p{kc, z_op, x_op, B, groups ? &*groups : nullptr, b_tiles.data(), self, x_tiles, sq_sums != nullptr, {}};
+  if (several)
+    for (const GramParams& w : params) p.width_scales.push_back(detail::make_kernel_constants(w).neg_inv_two_sigma2);
+  const std::int64_t row_cols = p.row_cols();
+  const std::int64_t splits = ceil_div(x_tiles, kTilesPerSplit);
   const std::int64_t z_blocks = ceil_div(m, kTileRows);
   const std::int64_t work = m * n * (X.cols() + p.kernels() * ((groups ? 1 : c) + 16));  // + the exponentials
   const bool parallel_splits = z_blocks < kTargetTasks && splits > 1 &&

@@ -16,8 +16,11 @@ std::optional<RowGroups> group_rows(const MatrixView<const float>& B) {
   std::vector<float> b_row(static_cast<std::size_t>(c));
   for (std::int64_t i = 0; i < n; ++i) {
     std::copy(B.data() + i * B.ld(), B.data() + i * B.ld() + c, b_row.begin());
-    const auto it = ids.emplace(b_row, static_cast<std::int64_t>(ids.size())).first;
-    if (static_cast<std::int64_t>(ids.size()) > kMaxGroups) return std::nullopt;
+    auto it = ids.find(b_row);  // no node (and no copy of the row) for a row seen before
+    if (it == ids.end()) {
+      if (static_cast<std::int64_t>(ids.size()) == kMaxGroups) return std::nullopt;
+      it = ids.emplace(b_row, static_cast<std::int64_t>(ids.size())).first;
+    }
     id_of_row[static_cast<std::size_t>(i)] = it->second;
   }
   RowGroups g;

@@ -35,7 +35,8 @@ namespace {
 
 // A register block of the feature loop: kBlockRows rows of Z by kBlockVectors vectors of X, as
 // many accumulators as the vector registers allow: AVX-512 has 32 (6 x 4 + 4 loads + 1 splat;
-// 1.25x over 4 rows at d = 784 on an EPYC), AVX2 16. The block shape never changes a value.
+// 1.5x over 4 rows at d = 784 on an EPYC, docs/PERFORMANCE.md), AVX2 16. The block shape never
+// changes a value.
 #if defined(__AVX512F__)
 constexpr int kBlockRows = 6;
 #else

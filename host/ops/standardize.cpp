@@ -63,20 +63,19 @@ void Standardizer::apply(MatrixView<float> X) const {
     detail::fail(op, "X has " + std::to_string(X.cols()) + " columns but the statistics have " +
                      std::to_string(mean.size()),
                  {detail::named("X", X)});
-  // A value many float32 ranges away from the statistics (or statistics no data could give)
-  // must not become an infinity the kernels would reject far from its cause.
-  if (const auto bad = first_overflow(MatrixView<const float>(X))) {
-    const auto k = static_cast<std::size_t>(bad->feature);
-    detail::fail(op,
-                 "row " + std::to_string(bad->row) + ", feature " + std::to_string(bad->feature) + ": (" +
-                     std::to_string(bad->value) + " - mean " + std::to_string(mean[k]) + ") / std " +
-                     std::to_string(std[k]) + " overflows float32",
-                 {detail::named("X", X)});
-  }
   for (std::int64_t i = 0; i < X.rows(); ++i)
     for (std::int64_t j = 0; j < X.cols(); ++j) {
       const auto k = static_cast<std::size_t>(j);
-      X(i, j) = standardized(X(i, j), mean[k], std[k]);
+      const float z = standardized(X(i, j), mean[k], std[k]);
+      // A value many float32 ranges away from the statistics (or statistics no data could give)
+      // must not become an infinity the kernels would reject far from its cause.
+      if (!std::isfinite(z))
+        detail::fail(op,
+                     "row " + std::to_string(i) + ", feature " + std::to_string(j) + ": (" +
+                         std::to_string(X(i, j)) + " - mean " + std::to_string(mean[k]) + ") / std " +
+                         std::to_string(std[k]) + " overflows float32",
+                     {detail::named("X", X)});
+      X(i, j) = z;
     }
 }
 

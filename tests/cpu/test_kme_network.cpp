@@ -442,15 +442,20 @@ TEST(CpuKmeZeroLayers, MaxLayersZero) {
 
 // ---- prediction --------------------------------------------------------------------------------
 
+// The reference protocol on wine fold 8 with the given standardisation.
+KmeModel wine_fold8_model(Backend& backend, const Fold& fold, StandardizeMode standardize) {
+  const LabelEncoding enc = encode_labels(fold.train.labels);
+  TrainConfig config = reference_protocol();
+  config.standardize = standardize;
+  return train(backend, fold.train.X.cview(), enc.labels, enc.classes, config);
+}
+
 TEST(CpuKmePredict, AOneRowBatchPredictsAsInsideALargerBatch) {
   // StandardizeMode::train (the product default): every row is preprocessed with the stored
   // training statistics, so a row's outputs cannot depend on the batch around it.
   const Fold fold = read_fold(fold_stem("wine"), 8);
-  const LabelEncoding enc = encode_labels(fold.train.labels);
-  TrainConfig config = reference_protocol();
-  config.standardize = StandardizeMode::train;
   auto backend = training_backend();
-  const KmeModel model = train(*backend, fold.train.X.cview(), enc.labels, enc.classes, config);
+  const KmeModel model = wine_fold8_model(*backend, fold, StandardizeMode::train);
   ASSERT_GE(model.layers.size(), 1u);
   const Matrix<float> all = transform(*backend, model, fold.test.X.cview());
   const std::vector<int> predicted = predict(*backend, model, fold.test.X.cview());
@@ -469,11 +474,8 @@ TEST(CpuKmePredict, SeparateStandardisationRefusesAOneRowBatch) {
   // --standardize separate: a batch uses its own statistics, and a single row would map to all
   // zeros whatever its values (one class for every row predicted alone): refused, not guessed.
   const Fold fold = read_fold(fold_stem("wine"), 8);
-  const LabelEncoding enc = encode_labels(fold.train.labels);
-  TrainConfig config = reference_protocol();
-  config.standardize = StandardizeMode::separate;
   auto backend = training_backend();
-  const KmeModel model = train(*backend, fold.train.X.cview(), enc.labels, enc.classes, config);
+  const KmeModel model = wine_fold8_model(*backend, fold, StandardizeMode::separate);
   const MatrixView<const float> row = fold.test.X.cview().row_range(0, 1);
   try {
     predict(*backend, model, row);
