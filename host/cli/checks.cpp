@@ -63,10 +63,10 @@ void check_batch(const KmeModel& model, const std::string& model_path, MatrixVie
     }
 }
 
-void check_fitted(const KmeModel& model) {
-  if (model.options.predictor == Predictor::argmax && model.layers.empty())
-    throw InvalidArgument("--predict argmax reads the last layer's class columns, but the fit accepted no layer "
-                          "(no width improved the normalised HSIC): no model was written; use --predict knn or mean");
+void check_knn_k(const TrainConfig& config, std::int64_t rows, const std::string& what_rows) {
+  if (config.options.predictor == Predictor::knn && config.options.knn_k > rows)
+    throw InvalidArgument("--knn-k " + std::to_string(config.options.knn_k) + " exceeds the " + std::to_string(rows) +
+                          " training samples" + what_rows + "; give a smaller --knn-k");
 }
 
 void check_data_scale(const TrainConfig& config, MatrixView<const float> X, const std::string& source) {

@@ -37,9 +37,9 @@ void check_batch_rows(StandardizeMode mode, const std::string& model_path, std::
 void warn_if_few_rows(StandardizeMode mode, const std::string& model_path, std::int64_t rows, const std::string& source);
 constexpr std::int64_t kFewRowsOwnStatistics = 10;
 
-// A fitted model the command can use: --predict argmax needs a layer, and a fit may accept none
-// (InvalidArgument saying so, before anything is predicted or saved).
-void check_fitted(const KmeModel& model);
+// k-NN's k within the training samples of `source` (`what_rows` says where they come from), so the
+// error names the option and the file before the fit.
+void check_knn_k(const TrainConfig& config, std::int64_t rows, const std::string& what_rows);
 
 // With --standardize none the fit's kernels see the raw data: refuses (InvalidArgument naming
 // `source`) data whose scale, the RMS distance between samples, is so far below the smallest

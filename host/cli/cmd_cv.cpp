@@ -67,17 +67,13 @@ void run_cv(const CvCommand& opt, CLI::App* cmd) {
     if (encoding.labels.num_classes < 2)
       throw InvalidArgument(prefix + "_label.csv: the training labels hold a single class ('" +
                             encoding.classes.front() + "'); the network needs at least two");
-    if (config.options.predictor == Predictor::knn && config.options.knn_k > fold.train.X.rows())
-      throw InvalidArgument("--knn-k " + std::to_string(config.options.knn_k) + " exceeds the " +
-                            std::to_string(fold.train.X.rows()) + " training samples of " + prefix +
-                            ".csv; give a smaller --knn-k");
+    check_knn_k(config, fold.train.X.rows(), " of " + prefix + ".csv");
     check_data_scale(config, fold.train.X.cview(), prefix + ".csv");
     check_batch_rows(config.standardize, "", fold.test.X.rows(), prefix + "_test.csv");
     const Truth test_truth = encode_truth(encoding.classes, fold.test.labels, prefix + "_label_test.csv");
     warn_if_few_rows(config.standardize, "", fold.test.X.rows(), prefix + "_test.csv");
     const KmeModel model =
         train(backend, fold.train.X.cview(), encoding.labels, encoding.classes, config, stop_on_interrupt(ProgressCallback{}));
-    check_fitted(model);
     check_batch(model, "", fold.test.X.cview(), prefix + "_test.csv");
     FitResult r;
     r.model = &model;

@@ -93,10 +93,7 @@ void run_train(const TrainCommand& opt) {
     throw InvalidArgument(label_source + ": the training labels hold a single class ('" + encoding.classes.front() + "')" +
                           (split ? " after the --test-fraction split" : "") + "; the network needs at least two");
   }
-  if (config.options.predictor == Predictor::knn && config.options.knn_k > data.X.rows())
-    throw InvalidArgument("--knn-k " + std::to_string(config.options.knn_k) + " exceeds the " +
-                          std::to_string(data.X.rows()) + " training samples" +
-                          (split ? " left after the --test-fraction split" : "") + "; give a smaller --knn-k");
+  check_knn_k(config, data.X.rows(), split ? " left after the --test-fraction split" : "");
   check_data_scale(config, data.X.cview(), data.name);
   std::optional<Truth> test_truth;
   if (test) {
@@ -123,7 +120,6 @@ void run_train(const TrainCommand& opt) {
   stop_if_interrupted("before training: no model was written");
   const KmeModel model = train(backend, data.X.cview(), encoding.labels, encoding.classes, config,
                                stop_on_interrupt(progress_printer(text)));
-  check_fitted(model);
   FitResult result;
   result.model = &model;
   result.device = backend.device().str();

@@ -140,9 +140,6 @@ TrainConfig make_train_config(const TrainOptions& opt) {
   o.selection = parse_selection(opt.select);
   o.validation_fraction = opt.validation_fraction;
   o.validate();
-  if (o.predictor == Predictor::argmax && o.max_layers == 0)
-    throw InvalidArgument("--predict argmax reads the last layer's class columns, and --max-layers 0 grows none; "
-                          "use --predict knn or mean, or allow layers");
   config.standardize = parse_standardize_mode(opt.standardize);
   config.noise = opt.noise;
   return config;

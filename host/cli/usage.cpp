@@ -77,8 +77,8 @@ std::string parse_error_message(const CLI::App& app, int argc, const char* const
 }
 
 void check_stdout_written() {
+  errno = 0;  // before the first flush: a failing write sets it there
   std::cout.flush();
-  errno = 0;
   const bool flushed = std::fflush(stdout) == 0;
   if (!flushed || std::ferror(stdout) || !std::cout)
     throw IoError(std::string("standard output: the results could not all be written (") +

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 
+#include "io/descriptor.hpp"
 #include "lwnet/error.hpp"
 
 namespace lwnet::io {
@@ -35,34 +36,16 @@ std::string too_large(const std::string& path) {
   return path + ": more than " + std::to_string(kMaxFileBytes >> 30) + " GiB of data, the most lwnet reads from one file";
 }
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(FileDescriptor&&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Opens `path` for reading, refusing what is not a regular file or a pipe. O_NONBLOCK keeps the
 // open of a named pipe without a writer from waiting for one; reads then block as usual.
-FileDescriptor open_data_file(const std::string& path, bool& is_pipe, std::size_t& size_hint) {
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+Descriptor open_data_file(const std::string& path, bool& is_pipe, std::size_t& size_hint) {
+  Descriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (fd.get() < 0) throw IoError(path + ": cannot open for reading: " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw IoError(path + ": cannot read: " + std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) throw IoError(path + ": is a directory, not a data file");
-  if (S_ISCHR(st.st_mode))
-    throw IoError(path + ": is a character device (such as /dev/zero or a terminal), not a data file");
-  if (S_ISBLK(st.st_mode)) throw IoError(path + ": is a block device, not a data file");
-  if (S_ISSOCK(st.st_mode)) throw IoError(path + ": is a socket, not a data file");
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+    throw IoError(path + ": is " + file_type_name(st.st_mode) +
+                  (S_ISCHR(st.st_mode) ? " (such as /dev/zero or a terminal)" : "") + ", not a data file");
   if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxFileBytes) throw IoError(too_large(path));
   is_pipe = S_ISFIFO(st.st_mode);
   size_hint = S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0;
@@ -133,16 +116,17 @@ std::string gunzip(std::string_view compressed, const std::string& path, const R
 std::string read_file(const std::string& path, const ReadObserver& observe) {
   bool is_pipe = false;
   std::size_t size_hint = 0;
-  const FileDescriptor fd = open_data_file(path, is_pipe, size_hint);
+  const Descriptor fd = open_data_file(path, is_pipe, size_hint);
   std::string bytes;
-  bytes.reserve(size_hint + kFirstChunkBytes);  // the read that finds the end asks for a chunk
+  bytes.reserve(size_hint + kChunkBytes);  // the read that finds the end asks for a whole chunk
   // Plain bytes are shown to the observer as they arrive; gzip data only once inflated.
   while (read_some(fd.get(), bytes, std::max(next_chunk(bytes.size()), std::min(size_hint, kChunkBytes)), path) != 0) {
     if (bytes.size() > kMaxFileBytes) throw IoError(too_large(path));
     if (observe && bytes.size() >= 2 && !is_gzip(bytes)) observe(bytes);
   }
   if (is_pipe && bytes.empty()) throw IoError(path + ": is a pipe that gave no data (is anything writing to it?)");
-  return is_gzip(bytes) ? gunzip(bytes, path, observe) : bytes;
+  if (is_gzip(bytes)) return gunzip(bytes, path, observe);
+  return bytes;  // moved, not copied (a ?: would copy)
 }
 
 }  // namespace lwnet::io

@@ -20,6 +20,7 @@
 #include <streambuf>
 #include <vector>
 
+#include "io/descriptor.hpp"
 #include "io/file.hpp"
 #include "lwnet/error.hpp"
 
@@ -46,15 +47,6 @@ std::string read_link(const std::string& link, const std::string& path) {
     if (static_cast<std::size_t>(length) < buffer.size()) return std::string(buffer.data(), static_cast<std::size_t>(length));
     buffer.resize(buffer.size() * 2);
   }
-}
-
-const char* kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISFIFO(mode)) return "a named pipe";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
 }
 
 // "out.safetensors" or "link.safetensors (a link to /data/model.safetensors)".
@@ -116,26 +108,6 @@ class DescriptorBuffer : public std::streambuf {
   int fd_;
   int error_ = 0;
   std::vector<char> buffer_;
-};
-
-class Descriptor {
- public:
-  explicit Descriptor(int fd) : fd_(fd) {}
-  Descriptor(const Descriptor&) = delete;
-  Descriptor& operator=(const Descriptor&) = delete;
-  ~Descriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // Closes now and reports close's own error (NFS reports some write errors only here).
-  int close() {
-    const int status = ::close(fd_);
-    fd_ = -1;
-    return status == 0 ? 0 : errno;
-  }
-
- private:
-  int fd_;
 };
 
 // Runs `write` into fd, gives the file `mode` (the replaced file's permissions) when asked, and
@@ -223,7 +195,7 @@ void check_output_target(const std::string& path) {
   struct stat status {};
   if (::stat(target.c_str(), &status) == 0) {
     if (!S_ISREG(status.st_mode))
-      throw IoError(describe(path, target) + ": is " + kind_of(status.st_mode) +
+      throw IoError(describe(path, target) + ": is " + file_type_name(status.st_mode) +
                     "; lwnet writes regular files only and does not replace anything else");
   } else if (errno != ENOENT) {
     throw IoError(path + ": cannot create: " + std::strerror(errno));

@@ -9,6 +9,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "io/descriptor.hpp"
 #include "io/file.hpp"
 #include "lwnet/error.hpp"
 
@@ -93,8 +94,7 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
   // models (a pipe cannot be read twice, as the header check and the data need).
   struct stat status {};
   if (::stat(path.c_str(), &status) == 0 && !S_ISREG(status.st_mode))
-    throw IoError(path + ": is " + (S_ISDIR(status.st_mode) ? "a directory" : "not a regular file") +
-                  ", not an lwnet model file");
+    throw IoError(path + ": is " + file_type_name(status.st_mode) + ", not an lwnet model file");
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw IoError(path + ": cannot open for reading");
   const std::streamoff end = in.tellg();

@@ -423,6 +423,15 @@ void expect_zero_layer_model(const KmeOptions& options, TestRandom& rng) {
                                            {"argmax", "at least one layer"}));
   argmax_model.options.predictor = Predictor::mean;
   EXPECT_GE(accuracy(predict(*backend, argmax_model, data.test.cview()), data.test_labels.y), 0.8);
+  // Asked for from the start, argmax refuses the fit itself rather than return a model that
+  // cannot predict (nor be saved and loaded).
+  TrainConfig argmax_config = config;
+  argmax_config.options.predictor = Predictor::argmax;
+  EXPECT_TRUE(throws_with<InvalidArgument>(
+      [&] { train(*backend, data.train.cview(), data.train_labels, class_names(3), argmax_config); },
+      {"--predict argmax", options.max_layers == 0 ? "--max-layers 0 grows none" : "the fit accepted no layer"}));
+  argmax_config.options.max_layers = 0;
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { argmax_config.options.validate(); }, {"--max-layers 0 grows none"}));
 }
 
 TEST(CpuKmeZeroLayers, InitialHsicOfOneCannotBeBeaten) {

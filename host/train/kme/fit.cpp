@@ -148,6 +148,9 @@ KmeModel fit_kme(Backend& backend, MatrixView<const float> X, const Labels& labe
   std::string stop_reason = options.selection == Selection::validation
                                 ? grow_by_validation(backend, model, z, labels, options, rng, progress)
                                 : grow_by_hsic(backend, model, z, labels, options, rng, progress);
+  if (model.layers.empty() && options.predictor == Predictor::argmax)
+    throw InvalidArgument("--predict argmax reads the last layer's class columns, but the fit accepted no layer "
+                          "(" + stop_reason + "): use --predict knn or mean");
   if (model.layers.empty())
     stop_reason += "; no layer was accepted: the model predicts from the preprocessed input";
   model.train_outputs = std::move(z.host);

@@ -47,6 +47,9 @@ void KmeOptions::validate() const {
   if (!(input_sigma_floor > 0.0) || !(layer_sigma_floor > 0.0) || !std::isfinite(input_sigma_floor) ||
       !std::isfinite(layer_sigma_floor))
     bad_option("sigma floors", "must be finite and > 0");
+  if (predictor == Predictor::argmax && max_layers == 0)
+    throw InvalidArgument("--predict argmax reads the last layer's class columns, and --max-layers 0 grows none; "
+                          "use --predict knn or mean, or allow layers");
   if (!in_range(validation_fraction, kValidationFractionMin, kValidationFractionMax))
     bad_option("validation_fraction", "must be in [" + format(kValidationFractionMin) + ", " +
                                           format(kValidationFractionMax) + "], got " + format(validation_fraction));
