@@ -2,6 +2,9 @@
 
 find_package(Threads REQUIRED)
 find_package(OpenMP REQUIRED COMPONENTS CXX)
+# Eigen's GEMM kernels (host/cpu/cpu_gemm.cpp): reentrant, unlike the serial OpenBLAS's.
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+get_target_property(LWNET_EIGEN_INCLUDE_DIR Eigen3::Eigen INTERFACE_INCLUDE_DIRECTORIES)
 
 # BLAS/LAPACK (dense algebra only: the kernel tiles are lwnet's own loops): OpenBLAS's serial build.
 # lwnet runs its own threads (host/cpu/thread_pool.hpp) and calls BLAS one block per thread, so

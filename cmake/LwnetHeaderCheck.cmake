@@ -1,13 +1,31 @@
 # Every public header compiles on its own with the host compiler alone (no CUDA, nothing
-# included before it): one generated translation unit per header.
+# included before it): one generated translation unit per header. The exception, lwnet/cuda.hpp
+# (which no other header includes), includes <cuda_runtime.h>: it is checked, with the CUDA
+# toolkit's headers and those alone added, when the build has CUDA.
 file(GLOB_RECURSE _lwnet_public_headers RELATIVE ${PROJECT_SOURCE_DIR}/include
      CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/lwnet/*.hpp)
 set(_lwnet_header_sources "")
 foreach(header IN LISTS _lwnet_public_headers)
+  # The installed headers mean the same to every compiler: none branches on nvcc.
+  file(READ ${PROJECT_SOURCE_DIR}/include/${header} _lwnet_header_text)
+  if(_lwnet_header_text MATCHES "__CUDACC__")
+    message(FATAL_ERROR "include/${header} tests __CUDACC__: public headers must not branch on the compiler "
+                        "(CUDA code defines LWNET_HD first, kernels/common/host_device.cuh)")
+  endif()
+  if(header STREQUAL "lwnet/cuda.hpp" AND NOT LWNET_ENABLE_CUDA)
+    continue()
+  endif()
   string(MAKE_C_IDENTIFIER "${header}" name)
   set(source ${PROJECT_BINARY_DIR}/header_check/${name}.cpp)
   file(CONFIGURE OUTPUT ${source} CONTENT "#include \"${header}\"\n#include \"${header}\"  // include guard\n")
   list(APPEND _lwnet_header_sources ${source})
+  if(header STREQUAL "lwnet/cuda.hpp")
+    set(_lwnet_cuda_includes "")
+    foreach(dir IN LISTS CUDAToolkit_INCLUDE_DIRS)
+      list(APPEND _lwnet_cuda_includes -isystem ${dir})
+    endforeach()
+    set_source_files_properties(${source} PROPERTIES COMPILE_OPTIONS "${_lwnet_cuda_includes}")
+  endif()
 endforeach()
 add_library(lwnet_header_check OBJECT ${_lwnet_header_sources})
 target_include_directories(lwnet_header_check PRIVATE ${PROJECT_SOURCE_DIR}/include)

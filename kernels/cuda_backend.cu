@@ -2,9 +2,12 @@
 // backend's device current and queues work on its stream.
 #include "cuda_backend.cuh"
 
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "common/check.cuh"
+#include "cuda_families.cuh"
 #include "common/transfer_queue.cuh"
 #include "data/gather.cuh"
 #include "gram/gram.cuh"
@@ -15,7 +18,16 @@
 
 namespace lwnet::cuda {
 
-CudaBackend::CudaBackend(int device) : context_(CudaContext::shared(device)) {}
+CudaBackend::CudaBackend(int device) : CudaBackend(CudaContext::shared(device)) {}
+
+CudaBackend::CudaBackend(int device, cudaStream_t stream)
+    : CudaBackend(std::make_shared<CudaContext>(device, stream)) {}
+
+CudaBackend::CudaBackend(std::shared_ptr<CudaContext> context)
+    : context_(std::move(context)),
+      blas_(make_cuda_blas(context_)),
+      solver_(make_cuda_solver(context_)),
+      nn_(make_cuda_nn_ops(context_)) {}
 
 std::string CudaBackend::description() const {
   const cudaDeviceProp& p = context_->properties();
@@ -53,6 +65,35 @@ std::string CudaBackend::memory_error(const void* data) const {
 void CudaBackend::synchronize() {
   DeviceGuard guard(context_->device());
   context_->synchronize();
+}
+
+namespace {
+
+void synchronize_event(void* event) { LWNET_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(event))); }
+
+void destroy_event(void* event) noexcept { checks::ignore_error(cudaEventDestroy(static_cast<cudaEvent_t>(event))); }
+
+}  // namespace
+
+// A new CUDA event per record: an Event is immutable, so recording never moves an event that
+// another queue or the caller may be waiting on.
+lwnet::Event CudaBackend::record_event_impl() {
+  DeviceGuard guard(context_->device());
+  cudaEvent_t raw = nullptr;
+  LWNET_CUDA_CHECK(cudaEventCreateWithFlags(&raw, cudaEventDisableTiming));
+  std::shared_ptr<void> handle(static_cast<void*>(raw), &destroy_event);  // destroys raw if this throws
+  LWNET_CUDA_CHECK(cudaEventRecord(raw, context_->stream()));
+  return lwnet::Event(device(), std::move(handle), &synchronize_event);
+}
+
+// A CUDA event may come from any device: the stream waits on the device either way.
+void CudaBackend::wait_impl(const lwnet::Event& event) {
+  if (event.device().kind != Device::Kind::cuda) {
+    event.synchronize();
+    return;
+  }
+  DeviceGuard guard(context_->device());
+  LWNET_CUDA_CHECK(cudaStreamWaitEvent(context_->stream(), static_cast<cudaEvent_t>(event.native_handle()), 0));
 }
 
 std::unique_ptr<TransferQueue> CudaBackend::make_transfer_queue() {

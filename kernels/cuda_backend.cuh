@@ -1,7 +1,10 @@
 // The CUDA backend: lwnet's primitives as custom kernels (fused Gram reductions) plus cuBLAS,
-// cuSOLVER and CUB. All work is queued on one non-blocking stream; the host waits only where it
-// needs a value (a scalar, a reduction, a copy to host memory).
+// cuSOLVER and CUB. All work is queued on one stream (lwnet's non-blocking stream of the device,
+// or the caller's); the host waits only where it needs a value (a scalar, a reduction, a copy to
+// host memory).
 #pragma once
+
+#include <cuda_runtime.h>
 
 #include <memory>
 #include <string>
@@ -13,7 +16,12 @@ namespace lwnet::cuda {
 
 class CudaBackend final : public Backend {
  public:
+  // On lwnet's stream of `device`, shared with every other such backend of the device.
   explicit CudaBackend(int device);
+  // On the caller's `stream`, which lwnet never destroys (lwnet/cuda.hpp).
+  CudaBackend(int device, cudaStream_t stream);
+
+  cudaStream_t stream() const { return context_->stream(); }
 
   Device device() const override { return Device::cuda(context_->device()); }
   std::string description() const override;
@@ -23,6 +31,11 @@ class CudaBackend final : public Backend {
   std::unique_ptr<TransferQueue> make_transfer_queue() override;
 
  protected:
+  Blas* blas_family() override { return blas_.get(); }
+  Solver* solver_family() override { return solver_.get(); }
+  NnOps* nn_family() override { return nn_.get(); }
+  lwnet::Event record_event_impl() override;  // not cuda::Event, the RAII owner
+  void wait_impl(const lwnet::Event& event) override;
   Allocation allocate_bytes(std::size_t bytes) override;
   void copy_rows(void* dst, std::size_t dst_pitch, MemorySpace dst_space, const void* src,
                  std::size_t src_pitch, MemorySpace src_space, std::size_t row_bytes,
@@ -62,7 +75,12 @@ class CudaBackend final : public Backend {
                             MatrixView<float> eigenvectors) override;
 
  private:
+  explicit CudaBackend(std::shared_ptr<CudaContext> context);
+
   std::shared_ptr<CudaContext> context_;
+  std::unique_ptr<Blas> blas_;
+  std::unique_ptr<Solver> solver_;
+  std::unique_ptr<NnOps> nn_;
 };
 
 }  // namespace lwnet::cuda

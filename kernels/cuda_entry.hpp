@@ -16,4 +16,11 @@ CudaProbe probe();
 // Throws Unavailable (with the runtime's reason) when the device cannot be used.
 std::unique_ptr<Backend> make_backend(int device_index);
 
+// As make_backend, with all work queued on the caller's `stream` (a cudaStream_t; lwnet/cuda.hpp).
+// Throws InvalidArgument for a special or foreign stream.
+std::unique_ptr<Backend> make_backend_on_stream(int device_index, void* stream);
+
+// True, with *stream set to its stream, when `backend` is a CudaBackend. Never throws.
+bool native_stream(Backend& backend, void** stream) noexcept;
+
 }  // namespace lwnet::cuda

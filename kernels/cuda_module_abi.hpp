@@ -18,7 +18,7 @@
 namespace lwnet {
 
 // Bump when CudaModuleEntry changes shape or meaning.
-inline constexpr std::uint32_t kCudaModuleAbiVersion = 1;
+inline constexpr std::uint32_t kCudaModuleAbiVersion = 2;
 inline constexpr const char* kCudaModuleEntrySymbol = "lwnet_cuda_module_entry";
 
 struct CudaModuleEntry {
@@ -29,6 +29,14 @@ struct CudaModuleEntry {
   void (*probe)(CudaProbe* out);
   // A new backend on the device; the caller owns it. Throws lwnet::Unavailable with the reason.
   Backend* (*make_backend)(int device_index);
+  // Since ABI 2 (lwnet/cuda.hpp): streams travel as void* (a cudaStream_t), so that this header
+  // stays free of CUDA types. Events need no entry: a CUDA backend's Event holds its cudaEvent_t.
+  // A new backend on the device whose work is all queued on the caller's `stream`; the caller
+  // owns it. Throws lwnet::InvalidArgument for an unusable stream, lwnet::Unavailable otherwise.
+  Backend* (*make_backend_on_stream)(int device_index, void* stream);
+  // True, with *stream set to the stream it queues on, when `backend` is one of this module's
+  // backends; false otherwise. Never throws.
+  bool (*native_stream)(Backend* backend, void** stream);
 };
 
 using CudaModuleEntryFunction = const CudaModuleEntry* (*)();

@@ -52,17 +52,42 @@ CudaProbe probe() {
   return result;
 }
 
-std::unique_ptr<Backend> make_backend(int device_index) {
+namespace {
+
+void check_device_usable(int device_index) {
   const CudaProbe p = probe();
   if (!p.usable()) throw Unavailable("no usable CUDA device: " + p.reason);
   if (device_index < 0 || device_index >= p.device_count)
     throw Unavailable("cuda:" + std::to_string(device_index) + " does not exist (" + std::to_string(p.device_count) +
                       " device(s))");
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> make_backend(int device_index) {
+  check_device_usable(device_index);
   try {
     return std::make_unique<CudaBackend>(device_index);
   } catch (const CudaError& e) {
     throw Unavailable("cuda:" + std::to_string(device_index) + " cannot be initialised: " + e.what());
   }
+}
+
+std::unique_ptr<Backend> make_backend_on_stream(int device_index, void* stream) {
+  check_device_usable(device_index);
+  try {
+    return std::make_unique<CudaBackend>(device_index, static_cast<cudaStream_t>(stream));
+  } catch (const CudaError& e) {
+    throw Unavailable("cuda:" + std::to_string(device_index) + " cannot be initialised on the caller's stream: " +
+                      e.what());
+  }
+}
+
+bool native_stream(Backend& backend, void** stream) noexcept {
+  const auto* cuda_backend = dynamic_cast<const CudaBackend*>(&backend);
+  if (cuda_backend == nullptr) return false;
+  *stream = static_cast<void*>(cuda_backend->stream());
+  return true;
 }
 
 }  // namespace lwnet::cuda

@@ -10,6 +10,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build
   libopenblas-serial-dev  # lwnet threads itself; see cmake/LwnetDependencies.cmake
+  libeigen3-dev           # GEMM kernels that several threads may run at once (host/cpu/cpu_gemm.cpp)
   libgtest-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev zlib1g-dev
   clang libomp-dev  # the sanitizer + libFuzzer stage of scripts/test.sh

@@ -11,7 +11,7 @@ with what exists):
                     Default: bench/results/baselines-cpu.json.
   --template FILE   Markdown with the placeholders {{machine}}, {{micro_tables}},
                     {{baseline_table}}, {{ceilings}}, {{commands}}, {{plot}}, {{fashion}},
-                    {{fold_profile}} and {{load}}.
+                    {{fold_profile}}, {{load}} and {{net_cpu}}.
                     Default: bench/report/PERFORMANCE.in.md.
 Outputs: --out-md (default docs/PERFORMANCE.md) and --plot (default docs/performance.png): kernel
 entries per second against n for kernel_matmul at the --plot-shapes (default d:c = 16:2 and
@@ -783,6 +783,22 @@ def section_load(results_dir):
             f"fold 1 of each dataset with its preset (`{r.get('command')}`).\n\n" + md_table(header, rows))
 
 
+def section_net_cpu(results_dir):
+    """Trained networks against PyTorch: every bench/results/net-cpu*.json that
+    bench/net/compare_torch.py wrote (the full set first); tables from bench/net/net_tables.py."""
+    sys.path.insert(0, str(REPO_ROOT / "bench" / "net"))
+    import net_tables
+    parts = []
+    docs = [(path, read_result(path)) for path in sorted(Path(results_dir).glob("net-cpu*.json"))]
+    docs = [(path, r) for path, r in docs if r and r.get("archs")]
+    for path, r in sorted(docs, key=lambda pr: (-pr[1].get("n_train", 0), pr[1].get("date", ""))):
+        title = "Full training set" if r.get("n_train") == 60000 else f"First {r.get('n_train')} training images"
+        parts.append(f"**{title}** (`bench/results/{path.name}`). {net_tables.describe(r)}\n\n"
+                     f"{net_tables.speed_table(r)}\n\nTest accuracy after each epoch:\n\n"
+                     f"{net_tables.accuracy_table(r)}")
+    return "\n\n".join(parts) or "_Not measured yet: `/usr/bin/python3 bench/net/compare_torch.py`._"
+
+
 def main(argv):
     args = parse_args(argv)
     reexec_for_matplotlib()
@@ -822,6 +838,7 @@ def main(argv):
         "fashion": section_fashion(REPO_ROOT / "bench" / "results"),
         "fold_profile": section_fold_profile(REPO_ROOT / "bench" / "results"),
         "load": section_load(REPO_ROOT / "bench" / "results"),
+        "net_cpu": section_net_cpu(REPO_ROOT / "bench" / "results"),
     }
     text = template
     for key, value in sections.items():

@@ -47,29 +47,47 @@ void warn_if_few_rows(StandardizeMode mode, const std::string& model_path, std::
        ": statistics of so few are rough, and each prediction depends on which samples come together");
 }
 
-void check_batch(const KmeModel& model, const std::string& model_path, MatrixView<const float> X,
+namespace {
+
+void check_width(std::int64_t input_dim, const std::string& model_path, MatrixView<const float> X,
                  const std::string& source) {
-  if (X.cols() != model.input_dim)
+  if (X.cols() != input_dim)
     throw IoError(source + ": " + std::to_string(X.cols()) + " features, but " + model_name(model_path) +
-                  " was trained on " + std::to_string(model.input_dim));
-  check_batch_rows(model.standardize, model_path, X.rows(), source);
-  if (model.standardize == StandardizeMode::train)
-    if (const auto bad = model.statistics.first_overflow(X)) {
-      const auto j = static_cast<std::size_t>(bad->feature);
-      throw IoError(source + ": sample " + std::to_string(bad->row + 1) + ", feature " +
-                    std::to_string(bad->feature + 1) + ": the value " + format_real(bad->value) +
-                    " lies so far from the training mean " + format_real(model.statistics.mean[j]) + " (std " +
-                    format_real(model.statistics.std[j]) + ") that standardising it overflows float32");
-    }
+                  " was trained on " + std::to_string(input_dim));
 }
 
-void check_knn_k(const TrainConfig& config, std::int64_t rows, const std::string& what_rows) {
-  if (config.options.predictor == Predictor::knn && config.options.knn_k > rows)
+void check_standardizable(const Standardizer& statistics, MatrixView<const float> X, const std::string& source) {
+  if (const auto bad = statistics.first_overflow(X)) {
+    const auto j = static_cast<std::size_t>(bad->feature);
+    throw IoError(source + ": sample " + std::to_string(bad->row + 1) + ", feature " +
+                  std::to_string(bad->feature + 1) + ": the value " + format_real(bad->value) +
+                  " lies so far from the training mean " + format_real(statistics.mean[j]) + " (std " +
+                  format_real(statistics.std[j]) + ") that standardising it overflows float32");
+  }
+}
+
+}  // namespace
+
+void check_batch(const kme::KmeModel& model, const std::string& model_path, MatrixView<const float> X,
+                 const std::string& source) {
+  check_width(model.input_dim, model_path, X, source);
+  check_batch_rows(model.standardize, model_path, X.rows(), source);
+  if (model.standardize == StandardizeMode::train) check_standardizable(model.statistics, X, source);
+}
+
+void check_batch(const net::NetModel& model, const std::string& model_path, MatrixView<const float> X,
+                 const std::string& source) {
+  check_width(model.input_dim, model_path, X, source);
+  if (model.options.standardize == StandardizeMode::train) check_standardizable(model.statistics, X, source);
+}
+
+void check_knn_k(const kme::TrainConfig& config, std::int64_t rows, const std::string& what_rows) {
+  if (config.options.predictor == kme::Predictor::knn && config.options.knn_k > rows)
     throw InvalidArgument("--knn-k " + std::to_string(config.options.knn_k) + " exceeds the " + std::to_string(rows) +
                           " training samples" + what_rows + "; give a smaller --knn-k");
 }
 
-void check_data_scale(const TrainConfig& config, MatrixView<const float> X, const std::string& source) {
+void check_data_scale(const kme::TrainConfig& config, MatrixView<const float> X, const std::string& source) {
   if (config.standardize != StandardizeMode::none) return;
   const double raw = Standardizer::fit(X).rms_pair_distance();
   // --noise adds noise^2 to every feature's variance before the fit.

@@ -9,7 +9,8 @@
 #include <string>
 
 #include "lwnet/matrix.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/net.hpp"
+#include "lwnet/kme.hpp"
 
 namespace lwnet::cli {
 
@@ -27,7 +28,10 @@ void check_output_file(const char* option, const std::string& out, std::initiali
 // trained) is about to predict: the model's width, enough rows for a model that standardises each
 // batch by its own statistics (check_batch_rows), and no value the training statistics cannot
 // standardise in float32. IoError / InvalidArgument naming the file and the sample.
-void check_batch(const KmeModel& model, const std::string& model_path, MatrixView<const float> X,
+void check_batch(const kme::KmeModel& model, const std::string& model_path, MatrixView<const float> X,
+                 const std::string& source);
+// The same for a trained network: its width, and values its training statistics can standardise.
+void check_batch(const net::NetModel& model, const std::string& model_path, MatrixView<const float> X,
                  const std::string& source);
 // With --standardize separate a batch needs Standardizer::kMinRowsOwnStatistics rows: one row
 // standardises to all zeros, so every prediction would be the same whatever the data.
@@ -39,13 +43,13 @@ constexpr std::int64_t kFewRowsOwnStatistics = 10;
 
 // k-NN's k within the training samples of `source` (`what_rows` says where they come from), so the
 // error names the option and the file before the fit.
-void check_knn_k(const TrainConfig& config, std::int64_t rows, const std::string& what_rows);
+void check_knn_k(const kme::TrainConfig& config, std::int64_t rows, const std::string& what_rows);
 
 // With --standardize none the fit's kernels see the raw data: refuses (InvalidArgument naming
 // `source`) data whose scale, the RMS distance between samples, is so far below the smallest
 // width the fit tries on its input (options.input_sigma_floor) that every kernel is constant in
 // float32, or so large that squared distances leave the usable widths. Other modes scale the data.
-void check_data_scale(const TrainConfig& config, MatrixView<const float> X, const std::string& source);
+void check_data_scale(const kme::TrainConfig& config, MatrixView<const float> X, const std::string& source);
 // Below floor * kScaleBelowFloor, exp(-D^2 / (2 floor^2)) rounds to 1 in float32.
 constexpr double kScaleBelowFloor = 1e-4;
 // Above this, widths near the data's scale exceed the kernel's limit of 1e18.

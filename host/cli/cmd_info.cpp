@@ -1,4 +1,4 @@
-// `lwnet info`: the build, the devices, and why CUDA is or is not used (text or JSON).
+// `lwnet info`: the build, the devices, why CUDA is or is not used, and the training methods (text or JSON).
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -25,6 +25,7 @@ void run_info(bool json) {
     if (!probe.usable()) cuda["reason"] = probe.reason;
     std::cout << nlohmann::json{{"version", version()},
                                 {"cpu_backend", cpu},
+                                {"methods", nlohmann::json::array({"kme", "backprop"})},
                                 {"cuda", cuda},
                                 {"auto", {{"device", choice.backend->device().str()},
                                           {"description", choice.backend->description()},
@@ -48,6 +49,8 @@ void run_info(bool json) {
     }
   }
   std::cout << "--device auto: " << choice.backend->description() << "\n  " << choice.reason << "\n";
+  std::cout << "methods:      kme (the closed-form layer-wise network, the default), backprop (dense or conv "
+               "networks: lwnet train --method backprop --arch dense:WIDTHxDEPTH|conv:WIDTH:STRIDES[:bn])\n";
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
-// `lwnet predict` and `lwnet eval`: use a saved model on new data.
+// `lwnet predict` and `lwnet eval`: use a saved model, of either method, on new data.
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/checks.hpp"
 #include "cli/commands.hpp"
@@ -12,6 +13,7 @@
 #include "io/file.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
+#include "lwnet/net.hpp"
 
 namespace lwnet::cli {
 
@@ -26,32 +28,63 @@ struct ModelCommand {
 };
 
 void add_model_options(CLI::App* cmd, ModelCommand& opt) {
-  cmd->add_option("--model", opt.model, "A model saved by lwnet train --out")->required()->check(non_empty());
+  cmd->add_option("--model", opt.model, "A model saved by lwnet train --out (any --method)")->required()->check(non_empty());
   cmd->add_option("--device", opt.device, "auto | cpu | cuda | cuda:N")->capture_default_str()->check(non_empty());
 }
 
-// The model and the data, checked against each other before anything is computed.
+// The model (either method's, by the file's `format`) and the data, checked against each other
+// before anything is computed.
 struct Inputs {
-  KmeModel model;
+  std::optional<kme::KmeModel> kme_model;
+  std::optional<net::NetModel> net_model;
   LabeledData data;
+
+  const std::vector<std::string>& classes() const { return kme_model ? kme_model->classes : net_model->classes; }
+  // --standardize separate exists for the closed-form model only.
+  StandardizeMode standardize() const { return kme_model ? kme_model->standardize : net_model->options.standardize; }
+  std::vector<int> predict(Backend& backend) const {
+    return kme_model ? kme::predict(backend, *kme_model, data.X.cview())
+                     : net::predict(backend, *net_model, data.X.cview());
+  }
 };
+
+// A file whose header names the trained-network format goes to that loader; every other file,
+// one that is no model at all included, to the closed-form loader, whose messages for damaged
+// and foreign files are the ones users (and tests/cli) know.
+bool is_net_model(const std::string& path) {
+  try {
+    return model_format(path) == "lwnet.net";
+  } catch (const IoError&) {
+    return false;
+  }
+}
 
 Inputs load_inputs(const ModelCommand& opt, bool need_labels) {
   if (opt.data.data.empty()) throw InvalidArgument("--data is required");
-  Inputs in{load_model(opt.model), load_data(opt.data, need_labels)};
-  check_batch(in.model, opt.model, in.data.X.cview(), opt.data.data);
+  Inputs in;
+  if (is_net_model(opt.model)) {
+    in.net_model = net::load_model(opt.model);
+  } else {
+    in.kme_model = kme::load_model(opt.model);
+  }
+  in.data = load_data(opt.data, need_labels);
+  if (in.kme_model) {
+    check_batch(*in.kme_model, opt.model, in.data.X.cview(), opt.data.data);
+  } else {
+    check_batch(*in.net_model, opt.model, in.data.X.cview(), opt.data.data);
+  }
   return in;
 }
 
 void run_predict(const ModelCommand& opt) {
   check_output_file("--out", opt.out, {{"--model", opt.model}, {"--data", opt.data.data}});
   const Inputs in = load_inputs(opt, false);
-  warn_if_few_rows(in.model.standardize, opt.model, in.data.X.rows(), opt.data.data);
+  warn_if_few_rows(in.standardize(), opt.model, in.data.X.rows(), opt.data.data);
   BackendChoice choice = select_backend(Device::parse(opt.device));
-  const std::vector<int> predicted = predict(*choice.backend, in.model, in.data.X.cview());
+  const std::vector<int> predicted = in.predict(*choice.backend);
   std::vector<std::string> labels;
   labels.reserve(predicted.size());
-  for (int y : predicted) labels.push_back(in.model.classes[static_cast<std::size_t>(y)]);
+  for (int y : predicted) labels.push_back(in.classes()[static_cast<std::size_t>(y)]);
   if (!opt.out.empty()) {
     stop_if_interrupted("before the predictions were written: nothing was written");
     io::write_file_atomic(opt.out, [&](std::ostream& out) {
@@ -80,10 +113,10 @@ void run_predict(const ModelCommand& opt) {
 void run_eval(const ModelCommand& opt) {
   const Inputs in = load_inputs(opt, true);
   const std::string label_source = !opt.data.labels.empty() ? opt.data.labels : opt.data.data;
-  const Truth truth = encode_truth(in.model.classes, in.data.labels, label_source);
-  warn_if_few_rows(in.model.standardize, opt.model, in.data.X.rows(), opt.data.data);
+  const Truth truth = encode_truth(in.classes(), in.data.labels, label_source);
+  warn_if_few_rows(in.standardize(), opt.model, in.data.X.rows(), opt.data.data);
   BackendChoice choice = select_backend(Device::parse(opt.device));
-  const double acc = accuracy(predict(*choice.backend, in.model, in.data.X.cview()), truth.y);
+  const double acc = accuracy(in.predict(*choice.backend), truth.y);
   if (opt.json) {
     std::cout << nlohmann::json{{"accuracy", acc},
                                 {"n", in.data.X.rows()},

@@ -52,8 +52,8 @@ void stop_if_interrupted(const std::string& when) {
   if (interrupted()) throw Cancelled(signal_text() + " " + when);
 }
 
-ProgressCallback stop_on_interrupt(ProgressCallback inner) {
-  return [inner = std::move(inner)](const LayerProgress& p) {
+kme::ProgressCallback stop_on_interrupt(kme::ProgressCallback inner) {
+  return [inner = std::move(inner)](const kme::LayerProgress& p) {
     stop_if_interrupted("during layer " + std::to_string(p.layer) + ": training stopped, no model was written");
     if (inner) inner(p);
   };
@@ -64,6 +64,14 @@ StreamProgressCallback stop_on_interrupt(StreamProgressCallback inner) {
     stop_if_interrupted("after chunk pair " + std::to_string(p.done) + " of " + std::to_string(p.total) +
                         ": the benchmark stopped");
     if (inner) inner(p);
+  };
+}
+
+net::EpochCallback stop_on_interrupt(net::EpochCallback inner, int epochs) {
+  return [inner = std::move(inner), epochs](const net::EpochRecord& r) {
+    if (inner) inner(r);  // the finished epoch is reported before the stop
+    stop_if_interrupted("after epoch " + std::to_string(r.epoch) + " of " + std::to_string(epochs) +
+                        ": training stopped, no model was written");
   };
 }
 

@@ -1,10 +1,11 @@
 // Ctrl-C (SIGINT) and SIGTERM. install_signal_handlers(), the first thing main() does, makes the
 // first such signal only note itself (a signal that was ignored when lwnet started, as in a
 // background job, stays ignored); a second one ends the process at once. The note is acted on at
-// check points: in a fit after the width being tried (stop_on_interrupt), in a streamed product
-// after the chunk pair being computed, before and after an output file is written, and when the
-// command ends (stop_if_interrupted). Each throws lwnet::Cancelled, which main() turns into one
-// line on stderr and exit code 130, whichever of the two signals it was. Output files are written
+// check points: in a fit after the width being tried, in a network's training after each epoch
+// (stop_on_interrupt), in a streamed product after the chunk pair being computed, before and after
+// an output file is written, and when the command ends (stop_if_interrupted). Each throws
+// lwnet::Cancelled, which main() turns into one line on stderr and exit code 130, whichever of the
+// two signals it was. Output files are written
 // whole or not at all, so a signal never leaves a partial one: one that arrives while a file is
 // being written lets the write finish, and the message says the file is complete.
 //
@@ -14,7 +15,8 @@
 
 #include <string>
 
-#include "lwnet/network.hpp"
+#include "lwnet/net.hpp"
+#include "lwnet/kme.hpp"
 #include "lwnet/stream.hpp"
 
 namespace lwnet::cli {
@@ -30,7 +32,10 @@ bool interrupted();
 void stop_if_interrupted(const std::string& when);
 
 // `inner` (may be empty), preceded by a check that throws Cancelled once a signal has arrived.
-ProgressCallback stop_on_interrupt(ProgressCallback inner);
+kme::ProgressCallback stop_on_interrupt(kme::ProgressCallback inner);
 StreamProgressCallback stop_on_interrupt(StreamProgressCallback inner);
+// For a trained network the check point is the end of each epoch (the library's callback comes
+// once per epoch): `inner` reports the epoch, then the check throws; `epochs` is the planned count.
+net::EpochCallback stop_on_interrupt(net::EpochCallback inner, int epochs);
 
 }  // namespace lwnet::cli

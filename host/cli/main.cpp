@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   // First of all, so that a signal during start-up is handled too (exit 130 and a line).
   lwnet::cli::install_signal_handlers();
   CLI::App app{"lwnet " + lwnet::version() +
-               ": layer-wise neural networks (closed-form kernel-mean-embedding layers) on GPU and CPU"};
+               ": layer-wise neural networks (closed-form kernel-mean-embedding layers) and trained networks on GPU "
+               "and CPU"};
   app.set_version_flag("--version", lwnet::version());  // the bare number, for scripts (as `lwnet version`)
   app.require_subcommand(1);
   lwnet::cli::add_train_command(app);

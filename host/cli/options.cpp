@@ -39,6 +39,7 @@ LabeledData load_data(const DataOptions& opt, bool need_labels) {
   Table table = read_table(opt.data, column);
   out.name = opt.data;
   out.X = std::move(table.X);
+  out.sample_shape = std::move(table.sample_shape);
   if (!opt.labels.empty()) {
     if (!need_labels) throw InvalidArgument("--labels is not used here");
     out.labels = read_labels(opt.labels);
@@ -56,30 +57,40 @@ LabeledData load_data(const DataOptions& opt, bool need_labels) {
 
 void add_train_options(CLI::App* cmd, TrainOptions& opt) {
   cmd->add_option("--device", opt.device, "auto | cpu | cuda | cuda:N")->capture_default_str()->check(non_empty());
-  add_seed_option(cmd, opt.seed, "Seed of every random draw (subsamples, noise, splits), 0 to 2^64-1");
-  add_integer_option(cmd, "--max-layers", opt.max_layers, 0, KmeOptions::kMaxLayersLimit, "Most layers to grow");
+  add_seed_option(cmd, opt.seed,
+                  "Seed of every random draw (subsamples, noise, splits; a network's weights and batch order), "
+                  "0 to 2^64-1");
+  add_integer_option(cmd, "--max-layers", opt.max_layers, 0, kme::KmeOptions::kMaxLayersLimit,
+                     "--method kme: most layers to grow");
   add_real_option(cmd, "--sigma-smallest", opt.sigma_smallest,
-                  {KmeOptions::kSigmaSmallestMin, KmeOptions::kSigmaSmallestMax}, "Last width of each candidate grid");
-  add_integer_option(cmd, "--sigma-count", opt.sigma_count, 1, KmeOptions::kSigmaCountLimit, "Widths per candidate grid");
+                  {kme::KmeOptions::kSigmaSmallestMin, kme::KmeOptions::kSigmaSmallestMax},
+                  "--method kme: last width of each candidate grid");
+  add_integer_option(cmd, "--sigma-count", opt.sigma_count, 1, kme::KmeOptions::kSigmaCountLimit,
+                     "--method kme: widths per candidate grid");
   add_real_option(cmd, "--hsic-threshold", opt.hsic_threshold, {0.0, 1.0, true, false},
-                  "Stop once a layer's normalised HSIC exceeds this; 1 turns the rule off");
+                  "--method kme: stop once a layer's normalised HSIC exceeds this; 1 turns the rule off");
   cmd->add_option("--standardize", opt.standardize,
-                  "train: test data with the training statistics; separate: each set with its own; none")
+                  "train: test data with the training statistics; separate (--method kme only): each set with its "
+                  "own; none")
       ->capture_default_str();
-  add_real_option(cmd, "--noise", opt.noise, {0.0, kMaxNoise}, "Std of Gaussian noise added to the raw training data");
-  cmd->add_option("--rho", opt.rho, "Class norms: exact, or rff (a seeded 200-feature estimate)")->capture_default_str();
-  cmd->add_option("--extra-columns", opt.extra_columns, "on | off: the reference code's misclassified-class columns")
+  add_real_option(cmd, "--noise", opt.noise, {0.0, kMaxNoise},
+                  "--method kme: std of Gaussian noise added to the raw training data");
+  cmd->add_option("--rho", opt.rho, "--method kme: class norms: exact, or rff (a seeded 200-feature estimate)")
       ->capture_default_str();
-  cmd->add_option("--predict", opt.predict, "knn | mean | argmax")->capture_default_str();
-  add_integer_option(cmd, "--knn-k", opt.knn_k, 1, Backend::kMaxKnn, "Neighbours for --predict knn");
+  cmd->add_option("--extra-columns", opt.extra_columns,
+                  "--method kme: on | off: the reference code's misclassified-class columns")
+      ->capture_default_str();
+  cmd->add_option("--predict", opt.predict, "--method kme: knn | mean | argmax")->capture_default_str();
+  add_integer_option(cmd, "--knn-k", opt.knn_k, 1, Backend::kMaxKnn, "--method kme: neighbours for --predict knn");
   cmd->add_option("--select", opt.select,
-                  "How each layer's width is chosen: hsic (the paper's rule, on the training set) or validation "
-                  "(the predictor's accuracy on a held-out part of the training set)")
+                  "--method kme: how each layer's width is chosen: hsic (the paper's rule, on the training set) or "
+                  "validation (the predictor's accuracy on a held-out part of the training set)")
       ->capture_default_str()
       ->check(non_empty());
   add_real_option(cmd, "--validation-fraction", opt.validation_fraction,
-                  {KmeOptions::kValidationFractionMin, KmeOptions::kValidationFractionMax},
-                  "--select validation: the part of each class held out");
+                  {kme::KmeOptions::kValidationFractionMin, kme::KmeOptions::kValidationFractionMax},
+                  "--method kme, --select validation: the part of each class held out");
+  add_net_options(cmd, opt.net);
   cmd->add_flag("--json", opt.json, "Print one JSON object instead of progress lines");
 }
 
@@ -123,21 +134,21 @@ void apply_preset(const std::string& preset, CLI::App* cmd, TrainOptions& opt) {
   if (!given(cmd, "--select")) opt.select = "hsic";  // the paper's rule
 }
 
-TrainConfig make_train_config(const TrainOptions& opt) {
-  TrainConfig config;
-  KmeOptions& o = config.options;
+kme::TrainConfig make_train_config(const TrainOptions& opt) {
+  kme::TrainConfig config;
+  kme::KmeOptions& o = config.options;
   o.max_layers = opt.max_layers;
   o.sigma_smallest = opt.sigma_smallest;
   o.sigma_count = opt.sigma_count;
   o.hsic_threshold = opt.hsic_threshold;
-  o.rho = parse_rho_method(opt.rho);
+  o.rho = kme::parse_rho_method(opt.rho);
   if (opt.extra_columns != "on" && opt.extra_columns != "off")
     throw InvalidArgument("--extra-columns: expected on or off, got '" + opt.extra_columns + "'");
   o.extra_columns = opt.extra_columns == "on";
-  o.predictor = parse_predictor(opt.predict);
+  o.predictor = kme::parse_predictor(opt.predict);
   o.knn_k = opt.knn_k;
   o.seed = opt.seed;
-  o.selection = parse_selection(opt.select);
+  o.selection = kme::parse_selection(opt.select);
   o.validation_fraction = opt.validation_fraction;
   o.validate();
   config.standardize = parse_standardize_mode(opt.standardize);

@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "cli/net_options.hpp"
 #include "lwnet/io.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 
 namespace lwnet::cli {
 
@@ -24,6 +25,7 @@ struct LabeledData {
   std::string name;
   Matrix<float> X;
   std::vector<std::string> labels;  // empty when none were asked for
+  std::vector<std::int64_t> sample_shape;  // an IDX file's sample dimensions (Table::sample_shape)
 };
 // Loads the features and (when `need_labels`) their labels; IoError when the counts differ.
 LabeledData load_data(const DataOptions& opt, bool need_labels);
@@ -32,8 +34,9 @@ LabeledData load_data(const DataOptions& opt, bool need_labels);
 // stay finite.
 constexpr double kMaxNoise = 1e30;
 
-// Training options (the flags of `lwnet train` and `lwnet cv`). Numeric ones are range-checked
-// as they are parsed (cli/parse.hpp), with KmeOptions' bounds.
+// Training options (the flags of `lwnet train` and `lwnet cv`): the shared ones, the closed-form
+// fit's and the trained networks' (cli/net_options.hpp). Numeric ones are range-checked as they
+// are parsed (cli/parse.hpp), with KmeOptions' and NetOptions' bounds.
 struct TrainOptions {
   std::string device = "auto";
   std::uint64_t seed = 0;
@@ -50,6 +53,7 @@ struct TrainOptions {
   std::string select = "hsic";
   double validation_fraction = 0.2;
   bool json = false;
+  NetCliOptions net;  // --method and the options of trained networks
 };
 void add_train_options(CLI::App* cmd, TrainOptions& opt);
 
@@ -60,7 +64,7 @@ void add_train_options(CLI::App* cmd, TrainOptions& opt);
 void apply_preset(const std::string& preset, CLI::App* cmd, TrainOptions& opt);
 std::vector<std::string> preset_names();
 
-TrainConfig make_train_config(const TrainOptions& opt);
+kme::TrainConfig make_train_config(const TrainOptions& opt);
 
 // Labels to score predictions against, as the model's class indices.
 struct Truth {

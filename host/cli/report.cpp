@@ -22,7 +22,7 @@ std::string progress_bar(int done, int total) {
 
 // Widths tried in a long layer: a bar redrawn in place on a terminal, plain lines otherwise.
 // The time left is an upper bound: the layer ends at the first width that improves HSIC.
-void print_width_progress(const LayerProgress& p, const std::string& prefix, bool tty, bool& bar_shown) {
+void print_width_progress(const kme::LayerProgress& p, const std::string& prefix, bool tty, bool& bar_shown) {
   const double per_width = p.layer_seconds / p.width;
   const double left = per_width * (p.widths - p.width);
   char text[256];
@@ -44,12 +44,12 @@ void print_width_progress(const LayerProgress& p, const std::string& prefix, boo
 
 }  // namespace
 
-ProgressCallback progress_printer(bool enabled, const std::string& prefix) {
+kme::ProgressCallback progress_printer(bool enabled, const std::string& prefix) {
   if (!enabled) return {};
   const bool tty = isatty(fileno(stderr)) != 0;
   auto bar_shown = std::make_shared<bool>(false);
-  return [prefix, tty, bar_shown](const LayerProgress& p) {
-    if (p.event == LayerProgress::Event::width_tried) {
+  return [prefix, tty, bar_shown](const kme::LayerProgress& p) {
+    if (p.event == kme::LayerProgress::Event::width_tried) {
       if (p.layer_seconds >= kLongLayerSeconds) print_width_progress(p, prefix, tty, *bar_shown);
       std::fflush(stderr);
       return;
@@ -58,8 +58,8 @@ ProgressCallback progress_printer(bool enabled, const std::string& prefix) {
       std::fprintf(stderr, "\r\033[K");  // the bar gives way to the layer's line
       *bar_shown = false;
     }
-    if (p.event == LayerProgress::Event::layer_accepted) {
-      const KmeLayer& l = *p.accepted;
+    if (p.event == kme::LayerProgress::Event::layer_accepted) {
+      const kme::KmeLayer& l = *p.accepted;
       std::fprintf(stderr, "%slayer %2d  sigma %-10.4g sigma_beta %-10.4g HSIC %.4f  extra columns %zu  widths tried %d  %.2f s\n",
                   prefix.c_str(), p.layer, l.sigma, l.sigma_beta, l.hsic, l.extra_rows.size(), l.candidates_tried,
                   l.seconds);
@@ -72,18 +72,19 @@ ProgressCallback progress_printer(bool enabled, const std::string& prefix) {
 }
 
 nlohmann::json fit_json(const FitResult& r) {
-  const KmeModel& m = *r.model;
+  const kme::KmeModel& m = *r.model;
   nlohmann::json sigmas = nlohmann::json::array();
   nlohmann::json sigmas_beta = nlohmann::json::array();
   nlohmann::json layer_hsic = nlohmann::json::array();
   nlohmann::json extra = nlohmann::json::array();
-  for (const KmeLayer& l : m.layers) {
+  for (const kme::KmeLayer& l : m.layers) {
     sigmas.push_back(l.sigma);
     sigmas_beta.push_back(l.sigma_beta);
     layer_hsic.push_back(l.hsic);
     extra.push_back(l.extra_rows.size());
   }
-  nlohmann::json j = {{"layers", m.layers.size()},
+  nlohmann::json j = {{"method", "kme"},
+                      {"layers", m.layers.size()},
                       {"sigmas", sigmas},
                       {"sigmas_beta", sigmas_beta},
                       {"layer_hsic", layer_hsic},
@@ -107,7 +108,7 @@ nlohmann::json fit_json(const FitResult& r) {
 }
 
 void print_fit_summary(const FitResult& r) {
-  const KmeModel& m = *r.model;
+  const kme::KmeModel& m = *r.model;
   std::printf("layers %zu, normalised HSIC %.4f, fit %.3f s on %s\n", m.layers.size(), m.final_hsic(), m.fit_seconds,
               r.device.c_str());
   if (m.layers.empty())

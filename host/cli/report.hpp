@@ -7,17 +7,17 @@
 #include <optional>
 #include <string>
 
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 
 namespace lwnet::cli {
 
 // Prints one line per accepted layer and the reason growing stopped on stderr (text mode only);
 // in a layer that runs longer than 2 s, the widths tried too, with the rate and the time left: a
 // progress bar redrawn in place when stderr is a terminal, a plain line each otherwise.
-ProgressCallback progress_printer(bool enabled, const std::string& prefix = "");
+kme::ProgressCallback progress_printer(bool enabled, const std::string& prefix = "");
 
 struct FitResult {
-  const KmeModel* model = nullptr;
+  const kme::KmeModel* model = nullptr;
   std::string device;
   double train_accuracy = 0.0;
   std::optional<double> test_accuracy;
@@ -26,7 +26,7 @@ struct FitResult {
   std::int64_t unknown_test_labels = 0;  // test labels that are not classes of the model
 };
 
-// The train JSON object: layers, sigmas, sigmas_beta, layer_hsic, hsic, train_accuracy,
+// The train JSON object: method ("kme"), layers, sigmas, sigmas_beta, layer_hsic, hsic, train_accuracy,
 // test_accuracy (with a test set), fit_seconds, device, and the data's shape.
 nlohmann::json fit_json(const FitResult& r);
 // The closing lines of a text-mode fit.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -34,7 +35,7 @@ void check_space(const Backend& backend, const char* op, const char* name, const
              "; copy it with Backend::upload first",
          {named(name, m)});
   }
-  if (!m.empty()) {
+  if (!m.empty() && backend.validation() == Validation::full) {
     const std::string why = backend.memory_error(m.data());
     if (!why.empty()) fail(op, std::string(name) + ": " + why, {named(name, m)});
   }
@@ -48,6 +49,58 @@ void check_operand(const Backend& backend, const char* op, const char* name, con
 }
 
 }  // namespace
+
+Validation default_validation() {
+  static const Validation level = [] {
+    if (const char* env = std::getenv("LWNET_VALIDATION")) {
+      if (std::string(env) == "full") return Validation::full;
+      if (std::string(env) == "metadata") return Validation::metadata;
+    }
+#ifdef NDEBUG
+    return Validation::metadata;
+#else
+    return Validation::full;
+#endif
+  }();
+  return level;
+}
+
+const char* to_string(OpFamily family) {
+  switch (family) {
+    case OpFamily::kernel: return "kernel";
+    case OpFamily::blas: return "blas";
+    case OpFamily::solver: return "solver";
+    case OpFamily::nn: return "nn";
+  }
+  return "unknown";
+}
+
+// ---- operation families -----------------------------------------------------------------------
+
+bool Backend::supports(OpFamily family) const {
+  auto& self = const_cast<Backend&>(*this);  // the family getters do not change the backend
+  switch (family) {
+    case OpFamily::kernel: return true;
+    case OpFamily::blas: return self.blas_family() != nullptr;
+    case OpFamily::solver: return self.solver_family() != nullptr;
+    case OpFamily::nn: return self.nn_family() != nullptr;
+  }
+  return false;
+}
+
+namespace {
+template <class Family>
+Family& require_family(const Backend& backend, Family* family, OpFamily which) {
+  if (family == nullptr)
+    throw Unavailable(std::string("the ") + backend.device().str() + " backend has no " + to_string(which) +
+                      " operations (Backend::supports(OpFamily::" + to_string(which) + ") is false)");
+  return *family;
+}
+}  // namespace
+
+Blas& Backend::blas() { return require_family(*this, blas_family(), OpFamily::blas); }
+Solver& Backend::solver() { return require_family(*this, solver_family(), OpFamily::solver); }
+NnOps& Backend::nn() { return require_family(*this, nn_family(), OpFamily::nn); }
 
 // ---- memory ---------------------------------------------------------------------------------
 
@@ -94,6 +147,12 @@ void check_finite(const char* op, const char* name, const MatrixView<const T>& m
          {named(name, m)});
 }
 
+// check_finite at Validation::full; nothing (and no wait for the device) at metadata.
+template <class T>
+void scan_finite(Backend& backend, const char* op, const char* name, const MatrixView<const T>& m) {
+  if (backend.validation() == Validation::full) check_finite(op, name, m, backend.count_nonfinite(m));
+}
+
 void check_result_finite(const char* op, double value, const GramParams& params) {
   if (!std::isfinite(value))
     throw NumericalError(std::string(op) + ": result is not finite for " + to_string(params) +
@@ -101,6 +160,14 @@ void check_result_finite(const char* op, double value, const GramParams& params)
 }
 
 }  // namespace
+
+void Backend::require_finite(const char* op, const char* name, MatrixView<const float> A) {
+  check_finite(op, name, A, count_nonfinite(A));
+}
+
+void Backend::require_finite(const char* op, const char* name, MatrixView<const double> A) {
+  check_finite(op, name, A, count_nonfinite(A));
+}
 
 // ---- kernel primitives ------------------------------------------------------------------------
 
@@ -118,8 +185,8 @@ void check_pairwise(Backend& backend, const char* op, const MatrixView<const flo
     fail(op, "out must be Z.rows x X.rows", {named("Z", Z), named("X", X), named("out", out)});
   check_no_overlap(op, "out", out, "Z", Z);
   check_no_overlap(op, "out", out, "X", X);
-  check_finite(op, "Z", Z, backend.count_nonfinite(Z));
-  check_finite(op, "X", X, backend.count_nonfinite(X));
+  scan_finite(backend, op, "Z", Z);
+  scan_finite(backend, op, "X", X);
 }
 
 }  // namespace
@@ -136,6 +203,7 @@ void Backend::gram(MatrixView<const float> Z, MatrixView<const float> X, const G
   validate(params, op);
   check_pairwise(*this, op, Z, X, out);
   gram_impl(Z, X, params, out);
+  if (validation() != Validation::full) return;
   const auto bad = count_nonfinite_impl(MatrixView<const float>(out));
   if (bad != 0)
     throw NumericalError(std::string(op) + ": " + std::to_string(bad) + " kernel values overflow float32 for " +
@@ -160,13 +228,14 @@ void Backend::check_kernel_matmul_arguments(const char* op, MatrixView<const flo
   check_no_overlap(op, "out", out, "Z", Z);
   check_no_overlap(op, "out", out, "X", X);
   check_no_overlap(op, "out", out, "B", B);
-  check_finite(op, "Z", Z, count_nonfinite_impl(Z));
-  check_finite(op, "X", X, count_nonfinite_impl(X));
-  check_finite(op, "B", B, count_nonfinite_impl(B));
+  scan_finite(*this, op, "Z", Z);
+  scan_finite(*this, op, "X", X);
+  scan_finite(*this, op, "B", B);
 }
 
 template <class Out>
 void Backend::check_kernel_matmul_output(const char* op, const GramParams& params, MatrixView<Out> out) {
+  if (validation() != Validation::full) return;
   const auto bad = count_nonfinite_impl(MatrixView<const Out>(out));
   if (bad != 0)
     throw NumericalError(std::string(op) + ": " + std::to_string(bad) + " output values are not finite for " +
@@ -256,8 +325,8 @@ double Backend::kernel_pair_sum(MatrixView<const float> X, const GramParams& x_p
   check_operand(*this, op, "Y", Y);
   if (X.rows() != Y.rows())
     fail(op, "X and Y must have the same number of rows (one per sample)", {named("X", X), named("Y", Y)});
-  check_finite(op, "X", X, count_nonfinite_impl(X));
-  check_finite(op, "Y", Y, count_nonfinite_impl(Y));
+  scan_finite(*this, op, "X", X);
+  scan_finite(*this, op, "Y", Y);
   const double sum = kernel_pair_sum_impl(X, x_params, Y, y_params);
   check_result_finite(op, sum, x_params);
   return sum;
@@ -286,8 +355,8 @@ void Backend::knn(MatrixView<const float> queries, MatrixView<const float> refer
   check_no_overlap(op, "sq_distances", sq_distances, "queries", queries);
   check_no_overlap(op, "sq_distances", sq_distances, "reference", reference);
   check_no_overlap(op, "sq_distances", sq_distances, "indices", indices);
-  check_finite(op, "queries", queries, count_nonfinite_impl(queries));
-  check_finite(op, "reference", reference, count_nonfinite_impl(reference));
+  scan_finite(*this, op, "queries", queries);
+  scan_finite(*this, op, "reference", reference);
   knn_impl(queries, reference, k, indices, sq_distances);
 }
 
@@ -346,7 +415,7 @@ double Backend::median_pairwise_distance(MatrixView<const float> X) {
   if (X.rows() > kMaxRows)
     fail(op, "X has more than " + std::to_string(kMaxRows) + " rows; pass a random subsample",
          {named("X", X)});
-  check_finite(op, "X", X, count_nonfinite_impl(X));
+  scan_finite(*this, op, "X", X);
   return median_pairwise_distance_impl(X);
 }
 
@@ -386,9 +455,9 @@ void Backend::random_fourier_features(MatrixView<const float> X, MatrixView<cons
     fail(op, "shapes must be X (n x d), omega (d x D), phase (1 x D), out (n x D)",
          {named("X", X), named("omega", omega), named("phase", phase), named("out", out)});
   check_no_overlap(op, "out", out, "X", X);
-  check_finite(op, "X", X, count_nonfinite_impl(X));
-  check_finite(op, "omega", omega, count_nonfinite_impl(omega));
-  check_finite(op, "phase", phase, count_nonfinite_impl(phase));
+  scan_finite(*this, op, "X", X);
+  scan_finite(*this, op, "omega", omega);
+  scan_finite(*this, op, "phase", phase);
   random_fourier_features_impl(X, omega, phase, sigma, out);
 }
 
@@ -412,9 +481,9 @@ void Backend::gemm(Transpose trans_a, Transpose trans_b, float alpha, MatrixView
   if (!std::isfinite(alpha) || !std::isfinite(beta)) fail(op, "alpha and beta must be finite");
   check_no_overlap(op, "C", C, "A", A);
   check_no_overlap(op, "C", C, "B", B);
-  check_finite(op, "A", A, count_nonfinite_impl(A));
-  check_finite(op, "B", B, count_nonfinite_impl(B));
-  if (beta != 0.0f) check_finite(op, "C", MatrixView<const float>(C), count_nonfinite_impl(MatrixView<const float>(C)));
+  scan_finite(*this, op, "A", A);
+  scan_finite(*this, op, "B", B);
+  if (beta != 0.0f) scan_finite(*this, op, "C", MatrixView<const float>(C));
   gemm_impl(trans_a, trans_b, alpha, A, B, beta, C);
 }
 
@@ -422,7 +491,7 @@ void Backend::cholesky(MatrixView<float> A) {
   const char* op = "cholesky";
   check_operand(*this, op, "A", A);
   if (A.rows() != A.cols()) fail(op, "A must be square", {named("A", A)});
-  check_finite(op, "A", MatrixView<const float>(A), count_nonfinite_impl(MatrixView<const float>(A)));
+  scan_finite(*this, op, "A", MatrixView<const float>(A));
   cholesky_impl(A);
 }
 
@@ -433,8 +502,8 @@ void Backend::cholesky_solve(MatrixView<const float> L, MatrixView<float> B) {
   if (L.rows() != L.cols() || B.rows() != L.rows())
     fail(op, "L must be n x n and B n x k", {named("L", L), named("B", B)});
   check_no_overlap(op, "B", B, "L", L);
-  check_finite(op, "L", L, count_nonfinite_impl(L));
-  check_finite(op, "B", MatrixView<const float>(B), count_nonfinite_impl(MatrixView<const float>(B)));
+  scan_finite(*this, op, "L", L);
+  scan_finite(*this, op, "B", MatrixView<const float>(B));
   cholesky_solve_impl(L, B);
 }
 
@@ -451,7 +520,7 @@ void Backend::symmetric_eigen(MatrixView<const float> A, MatrixView<float> eigen
   check_no_overlap(op, "eigenvectors", eigenvectors, "A", A);
   check_no_overlap(op, "eigenvalues", eigenvalues, "A", A);
   check_no_overlap(op, "eigenvalues", eigenvalues, "eigenvectors", eigenvectors);
-  check_finite(op, "A", A, count_nonfinite_impl(A));
+  scan_finite(*this, op, "A", A);
   symmetric_eigen_impl(A, eigenvalues, eigenvectors);
 }
 

@@ -32,4 +32,13 @@ std::vector<std::vector<std::int64_t>> Labels::class_members() const {
   return members;
 }
 
+double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth) {
+  if (predicted.size() != truth.size() || truth.empty())
+    throw InvalidArgument("accuracy: " + std::to_string(predicted.size()) + " predictions for " +
+                          std::to_string(truth.size()) + " labels");
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < truth.size(); ++i) correct += predicted[i] == truth[i] ? 1 : 0;
+  return static_cast<double>(correct) / static_cast<double>(truth.size());
+}
+
 }  // namespace lwnet

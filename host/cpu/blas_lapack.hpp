@@ -1,26 +1,33 @@
-// The few Fortran BLAS/LAPACK routines the CPU backend calls, declared here so any BLAS/LAPACK
-// (OpenBLAS, reference, MKL) links without its C headers. Character arguments carry the hidden
-// length arguments gfortran appends. Also: row-major wrappers (every lwnet matrix is row-major;
-// a row-major matrix is the column-major view of its transpose).
+// The few Fortran LAPACK/BLAS routines the CPU backend calls (factorisations and triangular solves,
+// each on the calling thread; GEMM is lwnet's own, cpu_gemm.hpp), declared here so any
+// BLAS/LAPACK (OpenBLAS, reference, MKL) links without its C headers. Character arguments carry
+// the hidden length arguments gfortran appends. Every lwnet matrix is row-major: a row-major
+// matrix is the column-major view of its transpose.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
 
 #include "lwnet/error.hpp"
+#include "lwnet/matrix.hpp"
 
 extern "C" {
-void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
-            const float* alpha, const float* a, const int* lda, const float* b, const int* ldb,
-            const float* beta, float* c, const int* ldc, std::size_t transa_len, std::size_t transb_len);
 void strsm_(const char* side, const char* uplo, const char* transa, const char* diag, const int* m,
             const int* n, const float* alpha, const float* a, const int* lda, float* b, const int* ldb,
             std::size_t side_len, std::size_t uplo_len, std::size_t transa_len, std::size_t diag_len);
 void spotrf_(const char* uplo, const int* n, float* a, const int* lda, int* info, std::size_t uplo_len);
 void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w,
              float* work, const int* lwork, int* iwork, const int* liwork, int* info,
+             std::size_t jobz_len, std::size_t uplo_len);
+void dtrsm_(const char* side, const char* uplo, const char* transa, const char* diag, const int* m,
+            const int* n, const double* alpha, const double* a, const int* lda, double* b, const int* ldb,
+            std::size_t side_len, std::size_t uplo_len, std::size_t transa_len, std::size_t diag_len);
+void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, std::size_t uplo_len);
+void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
+             double* work, const int* lwork, int* iwork, const int* liwork, int* info,
              std::size_t jobz_len, std::size_t uplo_len);
 }
 
@@ -35,21 +42,11 @@ inline int blas_int(std::int64_t v, const char* what) {
   return static_cast<int>(v);
 }
 
-// Row-major C (m x n, ldc) = alpha op(A) op(B) + beta C, op(A) m x k, op(B) k x n.
-// Column-major, that is C^T = op(B)^T op(A)^T: swap the operands.
-inline void row_major_sgemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n,
-                            std::int64_t k, float alpha, const float* A, std::int64_t lda,
-                            const float* B, std::int64_t ldb, float beta, float* C,
-                            std::int64_t ldc) {
-  const int mi = blas_int(m, "gemm m");
-  const int ni = blas_int(n, "gemm n");
-  const int ki = blas_int(k, "gemm k");
-  const int ldai = blas_int(lda, "gemm lda");
-  const int ldbi = blas_int(ldb, "gemm ldb");
-  const int ldci = blas_int(ldc, "gemm ldc");
-  const char ta = trans_a ? 'T' : 'N';
-  const char tb = trans_b ? 'T' : 'N';
-  sgemm_(&tb, &ta, &ni, &mi, &ki, &alpha, B, &ldbi, A, &ldai, &beta, C, &ldci, 1, 1);
+// The leading dimension to pass for a row-major view: a single row's is never used (lwnet lets
+// it be anything), but BLAS/LAPACK insist on ld >= max(1, cols).
+template <class T>
+std::int64_t blas_ld(const MatrixView<T>& m) {
+  return m.rows() <= 1 ? std::max<std::int64_t>(m.cols(), 1) : m.ld();
 }
 
 }  // namespace lwnet::cpu

@@ -21,7 +21,11 @@ namespace cpu {
 // threads <= 0: OpenMP's default, so OMP_NUM_THREADS (and the CPU affinity mask) bound lwnet's
 // threads as they bound the BLAS library's.
 CpuBackend::CpuBackend(int threads)
-    : threads_(threads > 0 ? threads : omp_get_max_threads()), pool_(std::make_unique<ThreadPool>(threads_)) {}
+    : threads_(threads > 0 ? threads : omp_get_max_threads()),
+      pool_(std::make_unique<ThreadPool>(threads_)),
+      blas_(make_cpu_blas(*pool_)),
+      solver_(make_cpu_solver()),
+      nn_(make_cpu_nn_ops(*pool_)) {}
 
 std::string CpuBackend::description() const {
   return std::string("cpu (") + std::to_string(threads_) + (threads_ == 1 ? " thread" : " threads") +

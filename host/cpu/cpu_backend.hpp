@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "cpu/cpu_families.hpp"
 #include "cpu/thread_pool.hpp"
 #include "lwnet/backend.hpp"
 
@@ -26,6 +27,9 @@ class CpuBackend : public Backend {
   ThreadPool& pool() { return *pool_; }
 
  protected:
+  Blas* blas_family() override { return blas_.get(); }
+  Solver* solver_family() override { return solver_.get(); }
+  NnOps* nn_family() override { return nn_.get(); }
   Allocation allocate_bytes(std::size_t bytes) override;
   void copy_rows(void* dst, std::size_t dst_pitch, MemorySpace dst_space, const void* src,
                  std::size_t src_pitch, MemorySpace src_space, std::size_t row_bytes,
@@ -76,6 +80,9 @@ class CpuBackend : public Backend {
 
   int threads_;
   std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<Blas> blas_;
+  std::unique_ptr<Solver> solver_;
+  std::unique_ptr<NnOps> nn_;
 };
 
 }  // namespace lwnet::cpu

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cpu/blas_lapack.hpp"
+#include "cpu/cpu_gemm.hpp"
 #include "cpu/cpu_backend.hpp"
 #include "cpu/cpu_tiles.hpp"
 #include "cpu/simd.hpp"
@@ -32,7 +33,7 @@ void CpuBackend::gemm_impl(Transpose trans_a, Transpose trans_b, float alpha,
   // Rows [r0, r1) of C need rows [r0, r1) of op(A): rows of A, or columns of A when transposed.
   parallel_for(pool(), C.rows(), kGemmBlockRows, C.cols() * k, [&](std::int64_t r0, std::int64_t r1) {
     const float* a = ta ? A.data() + r0 : A.data() + r0 * A.ld();
-    row_major_sgemm(ta, tb, r1 - r0, C.cols(), k, alpha, a, A.ld(), B.data(), B.ld(), beta, C.data() + r0 * C.ld(),
+    row_major_gemm(ta, tb, r1 - r0, C.cols(), k, alpha, a, A.ld(), B.data(), B.ld(), beta, C.data() + r0 * C.ld(),
                     C.ld());
   });
 }

@@ -185,7 +185,7 @@ Table read_table(const std::string& path, LabelColumn label_column) {
   if (looks_like_idx(bytes)) {
     if (label_column.kind != LabelColumn::Kind::none)
       throw IoError(path + ": an IDX file has no label column; give the labels' IDX file with --labels");
-    return Table{read_idx_matrix(bytes, path), {}, {}};
+    return io::read_idx_table(bytes, path);
   }
   return parse_csv_table(bytes, path, label_column);
 }

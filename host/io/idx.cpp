@@ -111,6 +111,14 @@ Matrix<float> read_idx_matrix(const std::string& bytes, const std::string& sourc
   return X;
 }
 
+Table read_idx_table(const std::string& bytes, const std::string& source) {
+  Table table;
+  table.X = read_idx_matrix(bytes, source);  // validates the header first
+  const IdxHeader h = parse_header(bytes, source);
+  for (std::size_t i = 1; i < h.dims.size(); ++i) table.sample_shape.push_back(static_cast<std::int64_t>(h.dims[i]));
+  return table;
+}
+
 std::vector<std::string> read_idx_labels(const std::string& bytes, const std::string& source) {
   const IdxHeader h = parse_header(bytes, source);
   if (h.dims.size() != 1) throw IoError(source + ": IDX labels must be one-dimensional");

@@ -16,32 +16,29 @@
 #include <string>
 #include <type_traits>
 
+#include "io/model_fields.hpp"
 #include "io/safetensors.hpp"
 #include "lwnet/error.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 #include "lwnet/version.hpp"
 
-namespace lwnet {
+namespace lwnet::kme {
 
 namespace {
-
-constexpr double kFloatMax = static_cast<double>(std::numeric_limits<float>::max());
 
 using io::Dtype;
 using io::SafetensorsFile;
 using io::SafetensorsWriter;
 using io::TensorData;
+using io::add_matrix;
+using io::add_vector;
+using io::inconsistent;
+using io::json_value;
+using io::matrix_of;
+using io::shape_of;
+using io::vector_of;
 
 const char* const kFormat = "lwnet.kme";
-
-template <class T>
-void add_vector(SafetensorsWriter& w, const std::string& name, Dtype dtype, const std::vector<T>& v) {
-  w.add(name, dtype, {static_cast<std::int64_t>(v.size())}, v.data(), v.size() * sizeof(T));
-}
-
-void add_matrix(SafetensorsWriter& w, const std::string& name, const Matrix<float>& m) {
-  w.add(name, Dtype::f32, {m.rows(), m.cols()}, m.data(), static_cast<std::size_t>(m.size()) * sizeof(float));
-}
 
 nlohmann::json options_json(const KmeModel& model) {
   const KmeOptions& o = model.options;
@@ -57,67 +54,6 @@ nlohmann::json options_json(const KmeModel& model) {
 }
 
 std::string layer_key(std::size_t l, const char* field) { return "layer." + std::to_string(l + 1) + "." + field; }
-
-// ---- loading helpers ------------------------------------------------------------------------------
-
-[[noreturn]] void inconsistent(const std::string& path, const std::string& what) {
-  throw IoError(path + ": inconsistent lwnet model file: " + what);
-}
-
-template <class T>
-std::vector<T> values(const TensorData& t) {
-  std::vector<T> v(t.bytes.size() / sizeof(T));
-  if (!t.bytes.empty()) std::memcpy(v.data(), t.bytes.data(), t.bytes.size());
-  return v;
-}
-
-std::vector<std::int64_t> shape_of(const SafetensorsFile& f, const std::string& name, Dtype dtype, std::size_t rank) {
-  return f.tensor(name, dtype, rank).shape;
-}
-
-template <class T>
-std::vector<T> vector_of(const SafetensorsFile& f, const std::string& name, Dtype dtype, std::int64_t expected_size) {
-  const TensorData& t = f.tensor(name, dtype, 1);
-  if (expected_size >= 0 && t.shape[0] != expected_size)
-    inconsistent(f.path(), "tensor '" + name + "' has " + std::to_string(t.shape[0]) + " entries, expected " +
-                               std::to_string(expected_size));
-  return values<T>(t);
-}
-
-Matrix<float> matrix_of(const SafetensorsFile& f, const std::string& name, std::int64_t rows, std::int64_t cols) {
-  const TensorData& t = f.tensor(name, Dtype::f32, 2);
-  if (t.shape[0] != rows || (cols >= 0 && t.shape[1] != cols))
-    inconsistent(f.path(), "tensor '" + name + "' is " + std::to_string(t.shape[0]) + "x" + std::to_string(t.shape[1]) +
-                               ", expected " + std::to_string(rows) + "x" + (cols >= 0 ? std::to_string(cols) : "?"));
-  Matrix<float> m = Matrix<float>::host(t.shape[0], t.shape[1]);
-  if (!t.bytes.empty()) std::memcpy(m.data(), t.bytes.data(), t.bytes.size());
-  for (std::int64_t e = 0; e < m.size(); ++e)
-    if (!std::isfinite(m.data()[e])) inconsistent(f.path(), "tensor '" + name + "' holds non-finite values");
-  return m;
-}
-
-template <class T>
-T json_value(const std::string& path, const nlohmann::json& j, const char* key) {
-  const auto wrong = [&] { inconsistent(path, std::string("hyperparameter '") + key + "' is missing or of the wrong type"); };
-  if (!j.is_object() || !j.contains(key)) wrong();
-  const nlohmann::json& v = j.at(key);
-  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-    // nlohmann converts a float (or a wider integer) with a plain cast: check kind and range first.
-    // (The parser stores non-negative integers as unsigned and negative ones as signed.)
-    if (!v.is_number_integer()) wrong();
-    const bool fits = v.is_number_unsigned()
-                          ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
-                          : std::is_signed_v<T> &&
-                                v.get<std::int64_t>() >= static_cast<std::int64_t>(std::numeric_limits<T>::min());
-    if (!fits) wrong();
-  }
-  try {
-    return v.get<T>();
-  } catch (const nlohmann::json::exception&) {
-    wrong();
-  }
-  return T{};
-}
 
 void read_options(const std::string& path, const std::string& text, KmeModel& model) {
   nlohmann::json j;
@@ -173,10 +109,7 @@ void save_model(const KmeModel& model, const std::string& path) {
 
   add_vector(w, "train.labels", Dtype::i32, model.train_labels);
   add_matrix(w, "train.outputs", model.train_outputs);
-  if (model.standardize == StandardizeMode::train) {
-    add_vector(w, "preprocess.mean", Dtype::f64, model.statistics.mean);
-    add_vector(w, "preprocess.std", Dtype::f64, model.statistics.std);
-  }
+  if (model.standardize == StandardizeMode::train) io::add_statistics(w, model.statistics);
   std::vector<double> sigma, sigma_beta, hsic, seconds;
   std::vector<std::int32_t> candidates;
   for (const KmeLayer& layer : model.layers) {
@@ -236,16 +169,7 @@ KmeModel load_model(const std::string& path) {
   if (model.options.predictor == Predictor::knn && model.options.knn_k > n)
     inconsistent(path, "knn_k exceeds the number of training samples");
 
-  if (model.standardize == StandardizeMode::train) {
-    model.statistics.mean = vector_of<double>(f, "preprocess.mean", Dtype::f64, model.input_dim);
-    model.statistics.std = vector_of<double>(f, "preprocess.std", Dtype::f64, model.input_dim);
-    for (std::size_t j = 0; j < model.statistics.std.size(); ++j)
-      // Statistics of float32 data are float32-sized: anything else was not written by lwnet.
-      if (!(std::abs(model.statistics.mean[j]) <= kFloatMax) || !(model.statistics.std[j] >= 0.0) ||
-          !(model.statistics.std[j] <= kFloatMax))
-        inconsistent(path, "preprocessing statistics of feature " + std::to_string(j) +
-                               " are not finite float32-sized values");
-  }
+  if (model.standardize == StandardizeMode::train) model.statistics = io::statistics_of(f, model.input_dim);
 
   const auto layers = static_cast<std::int64_t>(shape_of(f, "layers.sigma", Dtype::f64, 1)[0]);
   if (f.meta("layers") != std::to_string(layers)) inconsistent(path, "metadata 'layers' disagrees with layers.sigma");
@@ -303,4 +227,4 @@ KmeModel load_model(const std::string& path) {
   return model;
 }
 
-}  // namespace lwnet
+}  // namespace lwnet::kme

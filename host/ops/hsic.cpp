@@ -87,6 +87,7 @@ HsicResult hsic_labels(Backend& backend, MatrixView<const float> X, const Labels
   validate(params, op);
   validate_squared(params, normalization, op);
   detail::check_nonempty(op, "X", X);
+  backend.require_finite(op, "X", X);
   labels.validate(X.rows(), op);
   const std::int64_t n = X.rows();
   const std::int64_t c = labels.num_classes;
@@ -154,6 +155,8 @@ HsicResult hsic(Backend& backend, MatrixView<const float> X, const GramParams& x
   validate_squared(y_params, normalization, op);
   detail::check_nonempty(op, "X", X);
   detail::check_nonempty(op, "Y", Y);
+  backend.require_finite(op, "X", X);
+  backend.require_finite(op, "Y", Y);
   if (X.rows() != Y.rows())
     detail::fail(op, "X and Y must have one row per sample each", {detail::named("X", X), detail::named("Y", Y)});
   const std::int64_t n = X.rows();

@@ -25,6 +25,9 @@ void class_mean_embeddings(Backend& backend, MatrixView<const float> Z, MatrixVi
                            const Labels& labels, const GramParams& params, MatrixView<float> out) {
   const char* op = "class_mean_embeddings";
   detail::check_nonempty(op, "X", X);
+  detail::check_nonempty(op, "Z", Z);
+  backend.require_finite(op, "Z", Z);
+  backend.require_finite(op, "X", X);
   labels.validate(X.rows(), op);
   const auto counts = labels.class_counts();
   require_every_class(labels, counts, op);
@@ -44,6 +47,7 @@ std::vector<double> class_norms(Backend& backend, MatrixView<const float> X, con
   const char* op = "class_norms";
   validate(params, op);
   detail::check_nonempty(op, "X", X);
+  backend.require_finite(op, "X", X);
   labels.validate(X.rows(), op);
   const auto counts = labels.class_counts();
   require_every_class(labels, counts, op);

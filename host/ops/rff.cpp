@@ -4,6 +4,7 @@
 #include <string>
 
 #include "lwnet/error.hpp"
+#include "core/validate.hpp"
 #include "lwnet/ops.hpp"
 
 namespace lwnet {
@@ -21,6 +22,8 @@ RffMap make_rff_map(std::int64_t d, std::int64_t features, Rng& rng) {
 
 void random_fourier_features(Backend& backend, MatrixView<const float> X, const RffMap& map,
                              double sigma, MatrixView<float> out) {
+  detail::check_nonempty("random_fourier_features", "X", X);
+  backend.require_finite("random_fourier_features", "X", X);
   const Matrix<float> omega = backend.upload(map.omega.cview());
   const Matrix<float> phase = backend.upload(map.phase.cview());
   backend.random_fourier_features(X, omega.cview(), phase.cview(), sigma, out);

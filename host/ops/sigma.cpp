@@ -10,6 +10,7 @@ double median_heuristic_sigma(Backend& backend, MatrixView<const float> X, Rng& 
                               std::int64_t sample_size) {
   const char* op = "median_heuristic_sigma";
   detail::check_nonempty(op, "X", X);
+  backend.require_finite(op, "X", X);
   if (sample_size < 1) detail::fail(op, "sample_size must be >= 1, got " + std::to_string(sample_size));
   const std::int64_t m = std::min(X.rows(), sample_size);
   const auto rows = rng.sample_without_replacement(X.rows(), m);

@@ -79,4 +79,19 @@ void Standardizer::apply(MatrixView<float> X) const {
     }
 }
 
+const char* to_string(StandardizeMode mode) {
+  switch (mode) {
+    case StandardizeMode::train: return "train";
+    case StandardizeMode::separate: return "separate";
+    case StandardizeMode::none: return "none";
+  }
+  return "?";
+}
+
+StandardizeMode parse_standardize_mode(const std::string& text) {
+  for (auto m : {StandardizeMode::train, StandardizeMode::separate, StandardizeMode::none})
+    if (text == to_string(m)) return m;
+  throw InvalidArgument("unknown standardisation '" + text + "': expected separate, train or none");
+}
+
 }  // namespace lwnet

@@ -5,7 +5,9 @@
 
 #include "cuda_module.hpp"
 #include "lwnet/backend.hpp"
+#include "lwnet/detail/cuda_interop.hpp"
 #include "lwnet/device.hpp"
+#include "lwnet/error.hpp"
 
 namespace lwnet {
 
@@ -57,5 +59,35 @@ BackendChoice select_backend(Device device) {
 }
 
 std::unique_ptr<Backend> make_backend(Device device) { return select_backend(device).backend; }
+
+// ---- lwnet/cuda.hpp ----------------------------------------------------------------------------
+
+namespace detail {
+
+std::unique_ptr<Backend> make_cuda_backend_on_stream(int device, void* stream) {
+#if LWNET_WITH_CUDA
+  const CudaState& state = cuda_state();
+  return make_module_backend_on_stream(state.module, state.probe, device, stream);
+#else
+  return make_module_backend_on_stream(CudaModule{}, probe_cuda(), device, stream);
+#endif
+}
+
+void* cuda_stream_of(Backend& backend) {
+#if LWNET_WITH_CUDA
+  return module_backend_stream(cuda_state().module, backend);
+#else
+  return module_backend_stream(CudaModule{}, backend);
+#endif
+}
+
+void* cuda_event_of(const Event& event) {
+  if (event.empty()) return nullptr;
+  if (event.device().kind != Device::Kind::cuda)
+    throw InvalidArgument("native_event: the event was recorded on " + event.device().str() + ", not on a CUDA device");
+  return event.native_handle();
+}
+
+}  // namespace detail
 
 }  // namespace lwnet

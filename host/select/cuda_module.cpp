@@ -170,7 +170,36 @@ std::unique_ptr<Backend> make_module_backend(const CudaModule& module, int devic
   return backend;
 }
 
+std::string not_cuda(const char* op, const Backend& backend) {
+  return std::string(op) + ": the " + backend.description() + " backend is not a CUDA backend";
+}
+
 }  // namespace
+
+std::unique_ptr<Backend> make_module_backend_on_stream(const CudaModule& module, const CudaProbe& probe,
+                                                       int device_index, void* stream) {
+  const std::string device = "cuda:" + std::to_string(device_index);
+  if (device_index < 0) throw InvalidArgument("make_cuda_backend: device index " + std::to_string(device_index) + " is negative");
+  if (!probe.usable()) throw Unavailable("cannot use " + device + ": " + probe.reason);
+  if (device_index >= probe.device_count)
+    throw Unavailable("cannot use " + device + ": only " + std::to_string(probe.device_count) +
+                      " CUDA device(s) visible");
+  if (!module.loaded()) throw Unavailable("cannot use " + device + ": " + module.failure);
+  if (module.entry->make_backend_on_stream == nullptr)
+    throw Unavailable(module.path + " cannot make a backend on the caller's stream");
+  std::unique_ptr<Backend> backend(module.entry->make_backend_on_stream(device_index, stream));
+  if (backend == nullptr) throw Unavailable(module.path + " returned no backend for " + device);
+  return backend;
+}
+
+void* module_backend_stream(const CudaModule& module, Backend& backend) {
+  // Only the module can tell its backends from others: ask it only about CUDA-memory backends.
+  if (backend.memory_space() != MemorySpace::cuda || !module.loaded() || module.entry->native_stream == nullptr)
+    throw InvalidArgument(not_cuda("native_stream", backend));
+  void* stream = nullptr;
+  if (!module.entry->native_stream(&backend, &stream)) throw InvalidArgument(not_cuda("native_stream", backend));
+  return stream;
+}
 
 BackendChoice select_backend_from(Device device, const CudaModule& module, const CudaProbe& probe) {
   if (device.kind == Device::Kind::cpu) return {make_cpu_backend(), "cpu requested"};

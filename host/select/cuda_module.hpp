@@ -14,6 +14,7 @@
 // limited) or comes from another build is not an error: it becomes the probe's reason.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -55,5 +56,14 @@ CudaProbe probe_cuda_module(const CudaModule& module);
 // `cuda:N` throws Unavailable with the probe's reason when CUDA is unusable; `auto` takes cuda:0
 // when usable and falls back to the CPU, with the reason, otherwise.
 BackendChoice select_backend_from(Device device, const CudaModule& module, const CudaProbe& probe);
+
+// make_cuda_backend (lwnet/cuda.hpp) with the module and its probe given: the checks of `cuda:N`
+// above, then the module's backend on the caller's `stream` (a cudaStream_t).
+std::unique_ptr<Backend> make_module_backend_on_stream(const CudaModule& module, const CudaProbe& probe,
+                                                       int device_index, void* stream);
+
+// native_stream (lwnet/cuda.hpp): the stream (a cudaStream_t) of a backend the module made. Throws
+// InvalidArgument for any other backend.
+void* module_backend_stream(const CudaModule& module, Backend& backend);
 
 }  // namespace lwnet::detail

@@ -1,9 +1,13 @@
 // The Backend interface: the coarse primitives every lwnet algorithm is written against, with a
 // CPU implementation (the reference, OpenMP + BLAS/LAPACK) and a CUDA implementation.
 //
-// Every public method validates its arguments (memory space, shapes, emptiness, finite values,
-// kernel parameters) and throws InvalidArgument naming the argument and the shapes; then it calls
-// the protected *_impl that a backend implements. Matrix arguments must live in the backend's
+// Every public method validates its arguments (memory space, shapes, emptiness, kernel
+// parameters, overlap) from host metadata alone and throws InvalidArgument naming the argument and
+// the shapes; then it calls the protected *_impl that a backend implements. Checks that read the
+// data (non-finite values, overflowing outputs, device pointer queries) would wait for the device
+// on every call: they run only at Validation::full (debug builds, the tests, or
+// LWNET_VALIDATION=full); the public entry points of the algorithms (ops.hpp, kme.hpp, net.hpp)
+// check their inputs' values once instead. Matrix arguments must live in the backend's
 // memory space (host for the CPU backend, the backend's own device for CUDA); copy with
 // upload()/download() first. Outputs must not overlap inputs.
 //
@@ -17,15 +21,74 @@
 #include <string>
 #include <vector>
 
+#include "lwnet/blas.hpp"
 #include "lwnet/device.hpp"
 #include "lwnet/kernels.hpp"
 #include "lwnet/matrix.hpp"
+#include "lwnet/nn_ops.hpp"
+#include "lwnet/solver.hpp"
 
 namespace lwnet {
 
-enum class Transpose { no, yes };
-
 class TransferQueue;
+
+// How much a Backend call checks before it runs (see the top of this file).
+enum class Validation {
+  metadata,  // shapes, memory spaces, overlap: host metadata only (release builds' default)
+  full,      // also non-finite inputs and outputs and device pointer queries (debug builds' default)
+};
+// The default level of new backends: LWNET_VALIDATION=full|metadata when set, else full in a debug
+// build of lwnet and metadata in a release build.
+Validation default_validation();
+
+// The operation families beside the kernel primitives below. A backend that lacks one says so
+// through supports(); asking it for that family throws Unavailable (never a silent fallback).
+enum class OpFamily { kernel, blas, solver, nn };
+const char* to_string(OpFamily family);
+
+// ---- queue and events ------------------------------------------------------------------------
+// Each backend queues its work in order on one queue: the CPU backend's queue is the calling
+// thread itself (its work is complete when a call returns); a CUDA backend's is one CUDA stream
+// (lwnet's stream of the device, or the caller's: lwnet/cuda.hpp). An Event marks a point in a
+// queue; Backend::wait makes another queue wait for it.
+//
+// Threads (what the implementation guarantees; the caller serialises everything else):
+//   - A Backend is used by one host thread at a time. Backends that share a queue count as one:
+//     the CUDA backends make_backend gives for one device share its stream and its cuBLAS and
+//     cuSOLVER handles. Backends with queues of their own (CPU backends; CUDA backends on distinct
+//     caller streams) may be used from different threads at the same time.
+//   - Backends may be created and destroyed from any thread.
+//   - A Matrix may be destroyed from any thread, also after its backend is gone (the backend's
+//     device resources live until its last matrix does). Its memory is freed in the order of the
+//     queue that allocated it: work queued there needs no waiting, but work on another queue that
+//     uses the matrix must have finished first, or be waited for there (record_event on the
+//     other backend, wait on the allocating one).
+//   - An Event is an immutable value. Copies may be waited on from any thread, by any backend:
+//     backends on the same device (the usual case), CUDA backends on other devices, the CPU
+//     backend; and they stay valid after the backend that recorded them is destroyed.
+class Event {
+ public:
+  // An event whose work is already complete: waiting on it does nothing.
+  Event() = default;
+  // For backend implementations: `handle` owns the backend's native event (for a CUDA device,
+  // handle.get() is the cudaEvent_t: lwnet/cuda.hpp's native_event); host_wait(handle.get())
+  // blocks the calling thread until that event has completed.
+  Event(Device device, std::shared_ptr<void> handle, void (*host_wait)(void* handle));
+
+  // True when the work was complete when the event was recorded (e.g. every CPU backend event).
+  bool empty() const { return handle_ == nullptr; }
+  // The device whose queue the event marks; Device::cpu() for an empty event.
+  Device device() const { return device_; }
+  // The backend's native event (see the constructor); nullptr when empty.
+  void* native_handle() const { return handle_.get(); }
+  // Blocks the calling thread until the marked work has finished; returns at once when empty.
+  void synchronize() const;
+
+ private:
+  Device device_ = Device::cpu();
+  std::shared_ptr<void> handle_;
+  void (*host_wait_)(void* handle) = nullptr;
+};
 
 class Backend {
  public:
@@ -69,6 +132,31 @@ class Backend {
   // A queue of host <-> backend copies that overlap this backend's compute (transfer.hpp). The
   // default runs each copy in the compute queue itself, which is correct for any backend.
   virtual std::unique_ptr<TransferQueue> make_transfer_queue();
+
+  // ---- queue and events (see Event above) ------------------------------------------------------
+  // An event marking all work queued on this backend so far. Does not wait; empty when that work
+  // is already complete (the CPU backend).
+  Event record_event();
+  // Work queued on this backend after this call starts only once `event`'s work has finished.
+  // A CUDA backend's stream waits on the device (the host does not block); the CPU backend, whose
+  // queue is the calling thread, blocks it until the event completes. Does nothing for an empty
+  // event.
+  void wait(const Event& event);
+
+  Validation validation() const { return validation_; }
+  void set_validation(Validation level) { validation_ = level; }
+  // Throws InvalidArgument ("<op>: <name> has k non-finite values") when A holds NaN or Inf, at
+  // any validation level: the value check of an algorithm's public entry point (waits for the
+  // device).
+  void require_finite(const char* op, const char* name, MatrixView<const float> A);
+  void require_finite(const char* op, const char* name, MatrixView<const double> A);
+
+  // ---- operation families ----------------------------------------------------------------------
+  bool supports(OpFamily family) const;
+  // The family's front end, owned by this backend. Throws Unavailable when !supports(family).
+  Blas& blas();
+  Solver& solver();
+  NnOps& nn();
 
   // ---- kernel primitives (n x n work; K is never stored unless asked for) ---------------------
   // out (m x n) = squared Euclidean distances ||z_a - x_b||^2, clamped at 0; self-pairs exactly 0.
@@ -152,6 +240,14 @@ class Backend {
     void* data = nullptr;
     MemoryDeleter deleter;
   };
+  // The families this backend implements, or nullptr where it has none (the default).
+  virtual Blas* blas_family() { return nullptr; }
+  virtual Solver* solver_family() { return nullptr; }
+  virtual NnOps* nn_family() { return nullptr; }
+  // Default, right for any backend: synchronize(), then an empty event.
+  virtual Event record_event_impl();
+  // `event` is not empty. Default, right for any backend: event.synchronize() (blocks the host).
+  virtual void wait_impl(const Event& event);
   // Storage for `bytes` bytes (bytes > 0) in this backend's memory space.
   virtual Allocation allocate_bytes(std::size_t bytes) = 0;
   // Copies `rows` rows of `row_bytes` bytes; each side is on the host or in this backend's space.
@@ -223,6 +319,8 @@ class Backend {
   // Validates both regions (reachable, same shape) and copies.
   void copy_bytes(const CopyRegion& src, const CopyRegion& dst, std::size_t elem_size);
   Allocation allocate_checked(std::int64_t rows, std::int64_t cols, std::size_t elem_size);
+
+  Validation validation_ = default_validation();
 };
 
 template <class T>

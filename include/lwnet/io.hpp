@@ -1,6 +1,7 @@
 // Reading data files. Errors throw IoError naming the file, and the row and column where known.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,11 +48,14 @@ struct Table {
   Matrix<float> X;                  // (rows, features) host, finite
   std::vector<std::string> labels;  // one per row when a label column was read, else empty
   std::vector<std::string> header;  // the header's cells (label column included), when there is one
+  // The shape of one sample as the file stores it: an IDX file's dimensions after the first
+  // ({28, 28} for MNIST), so an image keeps its height and width; empty for CSV.
+  std::vector<std::int64_t> sample_shape;
 };
 
 // A CSV file (as parse_csv, with the label column's cells kept as text, which must be UTF-8) or an
 // IDX file (MNIST format): the first dimension is the rows, the others are flattened into
-// features. IDX files hold no label column. Either may be gzip-compressed, in one member or
+// features (and kept in Table::sample_shape). IDX files hold no label column. Either may be gzip-compressed, in one member or
 // several (detected from the content). Regular files and pipes are read; a directory or a device
 // is an IoError.
 Table read_table(const std::string& path, LabelColumn label_column = {});

@@ -29,6 +29,10 @@ struct Labels {
   std::vector<std::vector<std::int64_t>> class_members() const;
 };
 
+// Fraction of predictions equal to the labels; InvalidArgument when the sizes differ or there are
+// none.
+double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth);
+
 struct HsicResult {
   double hsic = 0.0;        // tr(K H L H), biased, without the 1/(n-1)^2 constant
   double normalized = 0.0;  // hsic / (norm_k norm_l) for the chosen normalisation; hsic if none

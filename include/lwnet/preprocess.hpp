@@ -1,13 +1,25 @@
-// Preprocessing on host data: per-feature standardisation.
+// Preprocessing on host data: per-feature standardisation, and the modes a model applies it in.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "lwnet/matrix.hpp"
 
 namespace lwnet {
+
+// How test and predicted data are standardised (spec 1.5).
+enum class StandardizeMode {
+  train,     // with the training statistics stored in the model (product default)
+  separate,  // each batch with its own statistics (the reference protocol; batch-dependent)
+  none,
+};
+
+// "train", "separate", "none"; parse throws InvalidArgument listing them.
+const char* to_string(StandardizeMode mode);
+StandardizeMode parse_standardize_mode(const std::string& text);
 
 // z = (x - mean) / std with the population std (ddof 0), per column. A column with std 0 maps
 // to 0 (the reference implementation's behaviour), so constant features carry no signal.

@@ -6,6 +6,7 @@
 #include "common/cuda_context.cuh"
 #include "common/resources.cuh"
 #include "gram/tile.cuh"
+#include "common/host_device.cuh"
 #include "lwnet/detail/kernel_constants.hpp"
 #include "lwnet/matrix.hpp"
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "common/host_device.cuh"
 #include "lwnet/detail/kernel_constants.hpp"
 
 namespace lwnet::cuda {

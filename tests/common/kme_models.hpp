@@ -16,7 +16,7 @@
 
 #include "lwnet/backend.hpp"
 #include "lwnet/io.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 
 #ifndef LWNET_DATA_DIR
 #error "LWNET_DATA_DIR must name the repository's data/ folder (tests/CMakeLists.txt defines it)"
@@ -37,8 +37,8 @@ inline std::string fold_stem(const std::string& name) {
 
 // The published protocol (spec 1.5, `lwnet cv --preset wine`): 0.02 N(0,1) noise on the raw
 // training data, each batch standardised with its own statistics, widths (s_smallest, N_s).
-inline TrainConfig reference_protocol(double sigma_smallest = 0.05, int sigma_count = 20, std::uint64_t seed = 0) {
-  TrainConfig config;
+inline kme::TrainConfig reference_protocol(double sigma_smallest = 0.05, int sigma_count = 20, std::uint64_t seed = 0) {
+  kme::TrainConfig config;
   config.noise = 0.02;
   config.standardize = StandardizeMode::separate;
   config.options.sigma_smallest = sigma_smallest;
@@ -84,7 +84,7 @@ inline ::testing::AssertionResult same_matrix(const Matrix<float>& a, const Matr
   return ::testing::AssertionSuccess();
 }
 
-inline bool same_options(const KmeOptions& a, const KmeOptions& b) {
+inline bool same_options(const kme::KmeOptions& a, const kme::KmeOptions& b) {
   return a.max_layers == b.max_layers && same_bits(a.sigma_smallest, b.sigma_smallest) &&
          a.sigma_count == b.sigma_count && same_bits(a.hsic_threshold, b.hsic_threshold) &&
          same_bits(a.initial_hsic, b.initial_hsic) && a.rho == b.rho && a.rff_features == b.rff_features &&
@@ -96,7 +96,7 @@ inline bool same_options(const KmeOptions& a, const KmeOptions& b) {
 
 // Every field of two models, bitwise. Timings (fit_seconds, each layer's seconds) only when
 // `timings` is set: two fits take different times.
-inline ::testing::AssertionResult same_model(const KmeModel& a, const KmeModel& b, bool timings) {
+inline ::testing::AssertionResult same_model(const kme::KmeModel& a, const kme::KmeModel& b, bool timings) {
   auto fail = [](const std::string& what) { return ::testing::AssertionFailure() << what << " differs"; };
   if (!same_options(a.options, b.options)) return fail("options");
   if (a.standardize != b.standardize) return fail("standardize");
@@ -110,8 +110,8 @@ inline ::testing::AssertionResult same_model(const KmeModel& a, const KmeModel& 
   if (a.layers.size() != b.layers.size())
     return ::testing::AssertionFailure() << "layer counts " << a.layers.size() << " and " << b.layers.size();
   for (std::size_t l = 0; l < a.layers.size(); ++l) {
-    const KmeLayer& x = a.layers[l];
-    const KmeLayer& y = b.layers[l];
+    const kme::KmeLayer& x = a.layers[l];
+    const kme::KmeLayer& y = b.layers[l];
     const std::string at = "layer " + std::to_string(l + 1) + " ";
     if (!same_bits(x.sigma, y.sigma)) return fail(at + "sigma");
     if (!same_bits(x.sigma_beta, y.sigma_beta)) return fail(at + "sigma_beta");

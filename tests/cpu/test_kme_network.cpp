@@ -22,7 +22,7 @@
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
 #include "lwnet/io.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 #include "oracle.hpp"
 #include "test_data.hpp"
 #include "tolerance.hpp"
@@ -168,13 +168,13 @@ double layer_output_tolerance(MatrixView<const float> Z, MatrixView<const float>
 TEST(CpuKmeLayerOutput, OneLayerModelMatchesTheFormula) {
   LWNET_SEEDED_RANDOM(rng);
   const Clusters data = make_clusters(rng, 60, 17, 3, 3, 0.4);
-  TrainConfig config;
+  kme::TrainConfig config;
   config.standardize = StandardizeMode::none;  // Z^0 = X exactly
   config.options.max_layers = 1;
   auto backend = training_backend();
-  const KmeModel model = train(*backend, data.train.cview(), data.train_labels, class_names(3), config);
+  const kme::KmeModel model = kme::train(*backend, data.train.cview(), data.train_labels, class_names(3), config);
   ASSERT_EQ(model.layers.size(), 1u) << "clustered data: the first layer beats the initial HSIC 0.1";
-  const KmeLayer& layer = model.layers[0];
+  const kme::KmeLayer& layer = model.layers[0];
   EXPECT_TRUE(same_matrix(layer.input, host_copy(data.train.cview()))) << "the stored input is Z^0 = X";
   EXPECT_TRUE(layer.extra_rows.empty()) << "layer 1's input width is d: no extra columns";
   EXPECT_EQ(model.train_outputs.cols(), 3);
@@ -194,7 +194,7 @@ TEST(CpuKmeLayerOutput, OneLayerModelMatchesTheFormula) {
 
   double b_abs_sum = 0.0;
   for (std::size_t j = 0; j < 3; ++j) b_abs_sum = std::max(b_abs_sum, static_cast<double>(counts[j]) / layer.rho[j]);
-  const Matrix<float> out = transform(*backend, model, data.test.cview());
+  const Matrix<float> out = kme::transform(*backend, model, data.test.cview());
   const double tol = layer_output_tolerance(data.test.cview(), data.train.cview(), layer.sigma, b_abs_sum);
   EXPECT_TRUE(expect_close(out.cview(),
                            layer_output_oracle(data.test.cview(), data.train.cview(), data.train_labels.y, layer.rho,
@@ -210,15 +210,15 @@ TEST(CpuKmeLayerOutput, OneLayerModelMatchesTheFormula) {
 
 // A hand-built one-layer model with extra columns (training puts them on layers >= 2; transform
 // treats every layer alike).
-KmeModel hand_built_model(TestRandom& rng, Predictor predictor) {
-  KmeModel model;
+kme::KmeModel hand_built_model(TestRandom& rng, kme::Predictor predictor) {
+  kme::KmeModel model;
   const Labels labels = rng.labels(40, 3);
   model.options.predictor = predictor;
   model.standardize = StandardizeMode::none;
   model.input_dim = 4;
   model.classes = class_names(3);
   model.train_labels = labels.y;
-  KmeLayer layer;
+  kme::KmeLayer layer;
   layer.sigma = 0.8;
   layer.sigma_beta = 0.5;
   layer.hsic = 0.5;
@@ -233,16 +233,16 @@ KmeModel hand_built_model(TestRandom& rng, Predictor predictor) {
   layer.input = rng.uniform_matrix(40, 4);
   model.layers.push_back(std::move(layer));
   auto backend = training_backend();
-  model.train_outputs = transform(*backend, model, model.layers[0].input.cview());
+  model.train_outputs = kme::transform(*backend, model, model.layers[0].input.cview());
   return model;
 }
 
 TEST(CpuKmeLayerOutput, ExtraColumnsAreUnnormalisedSumsOverTheirSets) {
   LWNET_SEEDED_RANDOM(rng);
-  const KmeModel model = hand_built_model(rng, Predictor::knn);
-  const KmeLayer& layer = model.layers[0];
+  const kme::KmeModel model = hand_built_model(rng, kme::Predictor::knn);
+  const kme::KmeLayer& layer = model.layers[0];
   const Matrix<float> Z = rng.uniform_matrix(23, 4);
-  const Matrix<float> out = transform(*training_backend(), model, Z.cview());
+  const Matrix<float> out = kme::transform(*training_backend(), model, Z.cview());
   ASSERT_EQ(out.cols(), 5);
   double b_abs_sum = 0.0;
   for (const auto& set : layer.extra_rows) b_abs_sum = std::max(b_abs_sum, static_cast<double>(set.size()));
@@ -264,14 +264,14 @@ struct CvSummary {
   double mean(const std::vector<double>& v) const { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); }
 };
 
-CvSummary cross_validate(const std::string& name, const TrainConfig& config, int folds) {
+CvSummary cross_validate(const std::string& name, const kme::TrainConfig& config, int folds) {
   auto backend = training_backend();
   CvSummary s;
   for (int k = 1; k <= folds; ++k) {
     const Fold fold = read_fold(fold_stem(name), k);
     const LabelEncoding enc = encode_labels(fold.train.labels);
-    const KmeModel model = train(*backend, fold.train.X.cview(), enc.labels, enc.classes, config);
-    const double acc = accuracy(predict(*backend, model, fold.test.X.cview()), encode_with(model.classes, fold.test.labels));
+    const kme::KmeModel model = kme::train(*backend, fold.train.X.cview(), enc.labels, enc.classes, config);
+    const double acc = accuracy(kme::predict(*backend, model, fold.test.X.cview()), encode_with(model.classes, fold.test.labels));
     s.test_accuracy.push_back(acc);
     s.layers.push_back(static_cast<double>(model.layers.size()));
     std::printf("%s fold %2d: layers %zu, test accuracy %.4f, H %.4f\n", name.c_str(), k, model.layers.size(), acc,
@@ -313,17 +313,17 @@ TEST(CpuKmeDeterminism, TheSameSeedGivesABitwiseIdenticalModel) {
   const Fold fold = read_fold(fold_stem("wine"), 8);
   const LabelEncoding enc = encode_labels(fold.train.labels);
   auto backend = training_backend();
-  const KmeModel a = train(*backend, fold.train.X.cview(), enc.labels, enc.classes, reference_protocol());
-  const KmeModel b = train(*backend, fold.train.X.cview(), enc.labels, enc.classes, reference_protocol());
+  const kme::KmeModel a = kme::train(*backend, fold.train.X.cview(), enc.labels, enc.classes, reference_protocol());
+  const kme::KmeModel b = kme::train(*backend, fold.train.X.cview(), enc.labels, enc.classes, reference_protocol());
   ASSERT_GE(a.layers.size(), 2u) << "the comparison should cover a multi-layer model";
   EXPECT_TRUE(same_model(a, b, false));
-  EXPECT_TRUE(same_matrix(transform(*backend, a, fold.test.X.cview()), transform(*backend, b, fold.test.X.cview())));
+  EXPECT_TRUE(same_matrix(kme::transform(*backend, a, fold.test.X.cview()), kme::transform(*backend, b, fold.test.X.cview())));
   // The thread count does not enter the arithmetic (partial sums are combined in a fixed order).
   auto two_threads = make_cpu_backend(2);
-  EXPECT_TRUE(same_model(train(*two_threads, fold.train.X.cview(), enc.labels, enc.classes, reference_protocol()), a, false))
+  EXPECT_TRUE(same_model(kme::train(*two_threads, fold.train.X.cview(), enc.labels, enc.classes, reference_protocol()), a, false))
       << "2 threads against 1";
   // Another seed draws other noise, so the preprocessed input (layer 1's stored input) differs.
-  const KmeModel c = train(*backend, fold.train.X.cview(), enc.labels, enc.classes, reference_protocol(0.05, 20, 1));
+  const kme::KmeModel c = kme::train(*backend, fold.train.X.cview(), enc.labels, enc.classes, reference_protocol(0.05, 20, 1));
   ASSERT_FALSE(c.layers.empty());
   EXPECT_FALSE(same_matrix(a.layers[0].input, c.layers[0].input)) << "seed 1's noise equals seed 0's";
   EXPECT_EQ(c.options.seed, 1u);
@@ -334,27 +334,28 @@ TEST(CpuKmeProgress, EveryWidthTriedIsReportedBeforeItsLayer) {
   const Fold fold = read_fold(fold_stem("wine"), 8);
   const LabelEncoding enc = encode_labels(fold.train.labels);
   auto backend = training_backend();
-  std::vector<LayerProgress> events;
+  std::vector<kme::LayerProgress> events;
   std::vector<double> accepted_hsic;  // read during the call: the pointer is only valid then
-  const KmeModel model = train(*backend, fold.train.X.cview(), enc.labels, enc.classes, reference_protocol(),
-                               [&](const LayerProgress& p) {
-                                 events.push_back(p);
-                                 if (p.event == LayerProgress::Event::layer_accepted) accepted_hsic.push_back(p.accepted->hsic);
-                               });
+  const kme::ProgressCallback record = [&](const kme::LayerProgress& p) {
+    events.push_back(p);
+    if (p.event == kme::LayerProgress::Event::layer_accepted) accepted_hsic.push_back(p.accepted->hsic);
+  };
+  const kme::KmeModel model =
+      kme::train(*backend, fold.train.X.cview(), enc.labels, enc.classes, reference_protocol(), record);
   ASSERT_GE(model.layers.size(), 2u);
   ASSERT_EQ(accepted_hsic.size(), model.layers.size());
-  ASSERT_EQ(events.back().event, LayerProgress::Event::stopped);
+  ASSERT_EQ(events.back().event, kme::LayerProgress::Event::stopped);
   EXPECT_EQ(events.back().layer, static_cast<int>(model.layers.size()));
 
   // Per layer: widths 1..k tried in order (k = its candidates_tried), the last one accepted.
   std::size_t e = 0;
   for (std::size_t l = 0; l < model.layers.size(); ++l) {
-    const KmeLayer& layer = model.layers[l];
+    const kme::KmeLayer& layer = model.layers[l];
     double seconds = 0.0;
     for (int w = 1; w <= layer.candidates_tried; ++w, ++e) {
       ASSERT_LT(e, events.size());
-      const LayerProgress& p = events[e];
-      ASSERT_EQ(p.event, LayerProgress::Event::width_tried) << "layer " << l + 1 << " width " << w;
+      const kme::LayerProgress& p = events[e];
+      ASSERT_EQ(p.event, kme::LayerProgress::Event::width_tried) << "layer " << l + 1 << " width " << w;
       EXPECT_EQ(p.layer, static_cast<int>(l) + 1);
       EXPECT_EQ(p.width, w);
       EXPECT_GE(p.widths, layer.candidates_tried);
@@ -368,12 +369,12 @@ TEST(CpuKmeProgress, EveryWidthTriedIsReportedBeforeItsLayer) {
       }
     }
     ASSERT_LT(e, events.size());
-    EXPECT_EQ(events[e].event, LayerProgress::Event::layer_accepted);
+    EXPECT_EQ(events[e].event, kme::LayerProgress::Event::layer_accepted);
     EXPECT_EQ(accepted_hsic[l], layer.hsic);
     ++e;
   }
   // After the last layer: the widths of the layer that was not accepted (if any), then the stop.
-  for (; e + 1 < events.size(); ++e) EXPECT_EQ(events[e].event, LayerProgress::Event::width_tried);
+  for (; e + 1 < events.size(); ++e) EXPECT_EQ(events[e].event, kme::LayerProgress::Event::width_tried);
 }
 
 // ---- the zero-layer fallback ---------------------------------------------------------------------
@@ -395,40 +396,41 @@ std::vector<int> knn_vote_oracle(MatrixView<const float> queries, MatrixView<con
   return predicted;
 }
 
-void expect_zero_layer_model(const KmeOptions& options, TestRandom& rng) {
+void expect_zero_layer_model(const kme::KmeOptions& options, TestRandom& rng) {
   const Clusters data = make_clusters(rng, 50, 20, 3, 3, 0.6);
-  TrainConfig config;
+  kme::TrainConfig config;
   config.options = options;
   config.standardize = StandardizeMode::train;
   auto backend = training_backend();
   std::string stop_reason;
-  const KmeModel model = train(*backend, data.train.cview(), data.train_labels, class_names(3), config,
-                               [&](const LayerProgress& p) {
-                                 if (p.event == LayerProgress::Event::stopped) stop_reason = p.stop_reason;
-                               });
+  const kme::ProgressCallback note_stop = [&](const kme::LayerProgress& p) {
+    if (p.event == kme::LayerProgress::Event::stopped) stop_reason = p.stop_reason;
+  };
+  const kme::KmeModel model =
+      kme::train(*backend, data.train.cview(), data.train_labels, class_names(3), config, note_stop);
   EXPECT_TRUE(model.layers.empty());
   EXPECT_EQ(model.final_hsic(), 0.0);
   EXPECT_NE(stop_reason.find("no layer was accepted"), std::string::npos) << stop_reason;
   // Z^L = Z^0: the standardised training data, exactly as preprocess() gives it.
-  EXPECT_TRUE(same_matrix(model.train_outputs, preprocess(model, data.train.cview())));
-  const Matrix<float> z_test = preprocess(model, data.test.cview());
-  EXPECT_TRUE(same_matrix(transform(*backend, model, data.test.cview()), z_test));
-  const std::vector<int> predicted = predict(*backend, model, data.test.cview());
+  EXPECT_TRUE(same_matrix(model.train_outputs, kme::preprocess(model, data.train.cview())));
+  const Matrix<float> z_test = kme::preprocess(model, data.test.cview());
+  EXPECT_TRUE(same_matrix(kme::transform(*backend, model, data.test.cview()), z_test));
+  const std::vector<int> predicted = kme::predict(*backend, model, data.test.cview());
   EXPECT_EQ(predicted, knn_vote_oracle(z_test.cview(), model.train_outputs.cview(), model.train_labels, 3, 5));
   EXPECT_GE(accuracy(predicted, data.test_labels.y), 0.8) << "k-NN on well-separated clusters";
   // argmax needs a layer's class columns; the mean predictor works on Z^0.
-  KmeModel argmax_model = train(*backend, data.train.cview(), data.train_labels, class_names(3), config);
-  argmax_model.options.predictor = Predictor::argmax;
-  EXPECT_TRUE(throws_with<InvalidArgument>([&] { predict(*backend, argmax_model, data.test.cview()); },
+  kme::KmeModel argmax_model = kme::train(*backend, data.train.cview(), data.train_labels, class_names(3), config);
+  argmax_model.options.predictor = kme::Predictor::argmax;
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { kme::predict(*backend, argmax_model, data.test.cview()); },
                                            {"argmax", "at least one layer"}));
-  argmax_model.options.predictor = Predictor::mean;
-  EXPECT_GE(accuracy(predict(*backend, argmax_model, data.test.cview()), data.test_labels.y), 0.8);
+  argmax_model.options.predictor = kme::Predictor::mean;
+  EXPECT_GE(accuracy(kme::predict(*backend, argmax_model, data.test.cview()), data.test_labels.y), 0.8);
   // Asked for from the start, argmax refuses the fit itself rather than return a model that
   // cannot predict (nor be saved and loaded).
-  TrainConfig argmax_config = config;
-  argmax_config.options.predictor = Predictor::argmax;
+  kme::TrainConfig argmax_config = config;
+  argmax_config.options.predictor = kme::Predictor::argmax;
   EXPECT_TRUE(throws_with<InvalidArgument>(
-      [&] { train(*backend, data.train.cview(), data.train_labels, class_names(3), argmax_config); },
+      [&] { kme::train(*backend, data.train.cview(), data.train_labels, class_names(3), argmax_config); },
       {"--predict argmax", options.max_layers == 0 ? "--max-layers 0 grows none" : "the fit accepted no layer"}));
   argmax_config.options.max_layers = 0;
   EXPECT_TRUE(throws_with<InvalidArgument>([&] { argmax_config.options.validate(); }, {"--max-layers 0 grows none"}));
@@ -437,14 +439,14 @@ void expect_zero_layer_model(const KmeOptions& options, TestRandom& rng) {
 TEST(CpuKmeZeroLayers, InitialHsicOfOneCannotBeBeaten) {
   // The normalised HSIC is <= 1 and acceptance is strict: no layer can be accepted.
   LWNET_SEEDED_RANDOM(rng);
-  KmeOptions options;
+  kme::KmeOptions options;
   options.initial_hsic = 1.0;
   expect_zero_layer_model(options, rng);
 }
 
 TEST(CpuKmeZeroLayers, MaxLayersZero) {
   LWNET_SEEDED_RANDOM(rng);
-  KmeOptions options;
+  kme::KmeOptions options;
   options.max_layers = 0;
   expect_zero_layer_model(options, rng);
 }
@@ -452,11 +454,11 @@ TEST(CpuKmeZeroLayers, MaxLayersZero) {
 // ---- prediction --------------------------------------------------------------------------------
 
 // The reference protocol on wine fold 8 with the given standardisation.
-KmeModel wine_fold8_model(Backend& backend, const Fold& fold, StandardizeMode standardize) {
+kme::KmeModel wine_fold8_model(Backend& backend, const Fold& fold, StandardizeMode standardize) {
   const LabelEncoding enc = encode_labels(fold.train.labels);
-  TrainConfig config = reference_protocol();
+  kme::TrainConfig config = reference_protocol();
   config.standardize = standardize;
-  return train(backend, fold.train.X.cview(), enc.labels, enc.classes, config);
+  return kme::train(backend, fold.train.X.cview(), enc.labels, enc.classes, config);
 }
 
 TEST(CpuKmePredict, AOneRowBatchPredictsAsInsideALargerBatch) {
@@ -464,17 +466,17 @@ TEST(CpuKmePredict, AOneRowBatchPredictsAsInsideALargerBatch) {
   // training statistics, so a row's outputs cannot depend on the batch around it.
   const Fold fold = read_fold(fold_stem("wine"), 8);
   auto backend = training_backend();
-  const KmeModel model = wine_fold8_model(*backend, fold, StandardizeMode::train);
+  const kme::KmeModel model = wine_fold8_model(*backend, fold, StandardizeMode::train);
   ASSERT_GE(model.layers.size(), 1u);
-  const Matrix<float> all = transform(*backend, model, fold.test.X.cview());
-  const std::vector<int> predicted = predict(*backend, model, fold.test.X.cview());
+  const Matrix<float> all = kme::transform(*backend, model, fold.test.X.cview());
+  const std::vector<int> predicted = kme::predict(*backend, model, fold.test.X.cview());
   for (std::int64_t i = 0; i < fold.test.X.rows(); ++i) {
     const MatrixView<const float> row = fold.test.X.cview().row_range(i, 1);
-    const Matrix<float> one = transform(*backend, model, row);
+    const Matrix<float> one = kme::transform(*backend, model, row);
     ASSERT_EQ(one.cols(), all.cols());
     for (std::int64_t j = 0; j < all.cols(); ++j)
       EXPECT_TRUE(same_bits(one(0, j), all(i, j))) << "row " << i << ", column " << j << ": " << one(0, j) << " vs " << all(i, j);
-    EXPECT_EQ(predict(*backend, model, row), std::vector<int>{predicted[static_cast<std::size_t>(i)]}) << "row " << i;
+    EXPECT_EQ(kme::predict(*backend, model, row), std::vector<int>{predicted[static_cast<std::size_t>(i)]}) << "row " << i;
   }
   EXPECT_GE(accuracy(predicted, encode_with(model.classes, fold.test.labels)), 0.8);
 }
@@ -484,26 +486,26 @@ TEST(CpuKmePredict, SeparateStandardisationRefusesAOneRowBatch) {
   // zeros whatever its values (one class for every row predicted alone): refused, not guessed.
   const Fold fold = read_fold(fold_stem("wine"), 8);
   auto backend = training_backend();
-  const KmeModel model = wine_fold8_model(*backend, fold, StandardizeMode::separate);
+  const kme::KmeModel model = wine_fold8_model(*backend, fold, StandardizeMode::separate);
   const MatrixView<const float> row = fold.test.X.cview().row_range(0, 1);
   try {
-    predict(*backend, model, row);
+    kme::predict(*backend, model, row);
     FAIL() << "a one-row batch was standardised by its own statistics";
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("at least 2 rows; got 1"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(predict(*backend, model, fold.test.X.cview().row_range(0, 2)).size(), 2u);
+  EXPECT_EQ(kme::predict(*backend, model, fold.test.X.cview().row_range(0, 2)).size(), 2u);
 }
 
 TEST(CpuKmePredict, MeanAndArgmaxPredictors) {
   LWNET_SEEDED_RANDOM(rng);
   const Clusters data = make_clusters(rng, 90, 30, 4, 3, 0.5);
-  TrainConfig config;
-  config.options.predictor = Predictor::mean;
+  kme::TrainConfig config;
+  config.options.predictor = kme::Predictor::mean;
   auto backend = training_backend();
-  KmeModel model = train(*backend, data.train.cview(), data.train_labels, class_names(3), config);
+  kme::KmeModel model = kme::train(*backend, data.train.cview(), data.train_labels, class_names(3), config);
   ASSERT_GE(model.layers.size(), 1u);
-  const Matrix<float> out = transform(*backend, model, data.test.cview());
+  const Matrix<float> out = kme::transform(*backend, model, data.test.cview());
   const int c = 3;
 
   // Nearest class mean of the training outputs, in float64.
@@ -533,21 +535,21 @@ TEST(CpuKmePredict, MeanAndArgmaxPredictors) {
       if (out(q, j) > out(q, a)) a = j;
     argmax.push_back(a);
   }
-  const std::vector<int> by_mean = predict(*backend, model, data.test.cview());
+  const std::vector<int> by_mean = kme::predict(*backend, model, data.test.cview());
   EXPECT_EQ(by_mean, nearest_mean);
   EXPECT_GE(accuracy(by_mean, data.test_labels.y), 0.9);
-  model.options.predictor = Predictor::argmax;
-  const std::vector<int> by_argmax = predict(*backend, model, data.test.cview());
+  model.options.predictor = kme::Predictor::argmax;
+  const std::vector<int> by_argmax = kme::predict(*backend, model, data.test.cview());
   EXPECT_EQ(by_argmax, argmax);
   EXPECT_GE(accuracy(by_argmax, data.test_labels.y), 0.9);
 }
 
 TEST(CpuKmePredict, ArgmaxLooksAtTheClassColumnsOnly) {
   LWNET_SEEDED_RANDOM(rng);
-  const KmeModel model = hand_built_model(rng, Predictor::argmax);
+  const kme::KmeModel model = hand_built_model(rng, kme::Predictor::argmax);
   const Matrix<float> Z = rng.uniform_matrix(50, 4);
   auto backend = training_backend();
-  const Matrix<float> out = transform(*backend, model, Z.cview());
+  const Matrix<float> out = kme::transform(*backend, model, Z.cview());
   std::vector<int> expected;
   int overall_on_extra = 0;
   for (std::int64_t q = 0; q < out.rows(); ++q) {
@@ -558,13 +560,13 @@ TEST(CpuKmePredict, ArgmaxLooksAtTheClassColumnsOnly) {
     for (int j = 3; j < 5; ++j) overall_on_extra += out(q, j) > out(q, a) ? 1 : 0;
   }
   ASSERT_GT(overall_on_extra, 0) << "no row's overall argmax is an extra column: the test would not discriminate";
-  EXPECT_EQ(predict(*backend, model, Z.cview()), expected);
-  EXPECT_EQ(predict_from_outputs(*backend, model, out.cview()), expected);
+  EXPECT_EQ(kme::predict(*backend, model, Z.cview()), expected);
+  EXPECT_EQ(kme::predict_from_outputs(*backend, model, out.cview()), expected);
 }
 
 // A model without layers whose k-NN reference is `outputs` (so Z^L = Z^0 = the given points).
-KmeModel knn_only_model(const std::vector<std::vector<float>>& outputs, const std::vector<int>& y, int k) {
-  KmeModel model;
+kme::KmeModel knn_only_model(const std::vector<std::vector<float>>& outputs, const std::vector<int>& y, int k) {
+  kme::KmeModel model;
   model.options.knn_k = k;
   model.standardize = StandardizeMode::none;
   model.input_dim = static_cast<std::int64_t>(outputs[0].size());
@@ -579,30 +581,30 @@ TEST(CpuKmePredict, KnnTieRules) {
   auto backend = training_backend();
   // Rows 0 (class 1) and 1 (class 0) are equally far from the query (0.5, 0).
   const Matrix<float> q = from_rows({{0.5f, 0.0f}});
-  EXPECT_EQ(predict(*backend, knn_only_model({{0, 0}, {1, 0}, {5, 5}}, {1, 0, 0}, 1), q.cview()), std::vector<int>{1})
+  EXPECT_EQ(kme::predict(*backend, knn_only_model({{0, 0}, {1, 0}, {5, 5}}, {1, 0, 0}, 1), q.cview()), std::vector<int>{1})
       << "k = 1: the lower index (row 0, class 1) wins the distance tie";
-  EXPECT_EQ(predict(*backend, knn_only_model({{1, 0}, {0, 0}, {5, 5}}, {0, 1, 1}, 1), q.cview()), std::vector<int>{0})
+  EXPECT_EQ(kme::predict(*backend, knn_only_model({{1, 0}, {0, 0}, {5, 5}}, {0, 1, 1}, 1), q.cview()), std::vector<int>{0})
       << "k = 1, rows swapped: row 0 is class 0 now";
-  EXPECT_EQ(predict(*backend, knn_only_model({{0, 0}, {1, 0}, {5, 5}}, {1, 0, 1}, 2), q.cview()), std::vector<int>{0})
+  EXPECT_EQ(kme::predict(*backend, knn_only_model({{0, 0}, {1, 0}, {5, 5}}, {1, 0, 1}, 2), q.cview()), std::vector<int>{0})
       << "k = 2: one vote each, the smallest label wins";
   // k = 3 over classes 0..2, one vote each, the smallest label (0) sitting farthest away.
-  EXPECT_EQ(predict(*backend, knn_only_model({{0.4f, 0}, {0.7f, 0}, {2, 0}, {9, 9}}, {2, 1, 0, 2}, 3), q.cview()),
+  EXPECT_EQ(kme::predict(*backend, knn_only_model({{0.4f, 0}, {0.7f, 0}, {2, 0}, {9, 9}}, {2, 1, 0, 2}, 3), q.cview()),
             std::vector<int>{0});
   // The k-th place tied between a class-0 row (index 3) and a class-1 row (index 2): index 2 is
   // taken, so class 1 has two votes against one.
-  EXPECT_EQ(predict(*backend, knn_only_model({{0.5f, 0}, {9, 9}, {0.5f, 1}, {0.5f, -1}}, {0, 1, 1, 0}, 2), q.cview()),
+  EXPECT_EQ(kme::predict(*backend, knn_only_model({{0.5f, 0}, {9, 9}, {0.5f, 1}, {0.5f, -1}}, {0, 1, 1, 0}, 2), q.cview()),
             std::vector<int>{0})
       << "k = 2: row 0 (distance 0) then row 2 (lower index than row 3): one vote each, smallest label";
-  EXPECT_EQ(predict(*backend, knn_only_model({{0.5f, 0.1f}, {9, 9}, {0.5f, 1}, {0.5f, -1}, {0.5f, 0.2f}}, {1, 1, 1, 0, 0}, 3),
-                    q.cview()),
+  EXPECT_EQ(kme::predict(*backend, knn_only_model({{0.5f, 0.1f}, {9, 9}, {0.5f, 1}, {0.5f, -1}, {0.5f, 0.2f}}, {1, 1, 1, 0, 0}, 3),
+                         q.cview()),
             std::vector<int>{1})
       << "k = 3: rows 0, 4, then row 2 of the tied pair 2/3: class 1 two votes";
   // A finite test value so large that every squared distance overflows to +inf: all distances
   // tie, so the first k rows vote (k = 1: row 0's class 1; k = 3: rows 0-2, classes 1, 0, 0).
   const Matrix<float> far = from_rows({{1e30f, 0.0f}});
-  EXPECT_EQ(predict(*backend, knn_only_model({{0, 0}, {1, 0}, {5, 5}, {2, 2}}, {1, 0, 0, 1}, 1), far.cview()),
+  EXPECT_EQ(kme::predict(*backend, knn_only_model({{0, 0}, {1, 0}, {5, 5}, {2, 2}}, {1, 0, 0, 1}, 1), far.cview()),
             std::vector<int>{1});
-  EXPECT_EQ(predict(*backend, knn_only_model({{0, 0}, {1, 0}, {5, 5}, {2, 2}}, {1, 0, 0, 1}, 3), far.cview()),
+  EXPECT_EQ(kme::predict(*backend, knn_only_model({{0, 0}, {1, 0}, {5, 5}, {2, 2}}, {1, 0, 0, 1}, 3), far.cview()),
             std::vector<int>{0});
 }
 
@@ -615,9 +617,9 @@ TEST(CpuKmePredict, StringLabelsRoundTripThroughTheClasses) {
   const LabelEncoding enc = encode_labels(raw);
   EXPECT_EQ(enc.classes, (std::vector<std::string>{"a", "b", "c"}));
   auto backend = training_backend();
-  const KmeModel model = train(*backend, data.train.cview(), enc.labels, enc.classes, TrainConfig{});
+  const kme::KmeModel model = kme::train(*backend, data.train.cview(), enc.labels, enc.classes, kme::TrainConfig{});
   EXPECT_EQ(model.classes, (std::vector<std::string>{"a", "b", "c"}));
-  const std::vector<int> predicted = predict(*backend, model, data.train.cview());
+  const std::vector<int> predicted = kme::predict(*backend, model, data.train.cview());
   std::size_t correct = 0;
   for (std::size_t i = 0; i < raw.size(); ++i) correct += model.classes[static_cast<std::size_t>(predicted[i])] == raw[i] ? 1 : 0;
   EXPECT_GE(static_cast<double>(correct) / static_cast<double>(raw.size()), 0.95);
@@ -629,17 +631,17 @@ TEST(CpuKmePredict, AModelFromFitKmePredictsItsOwnInputSpace) {
   LWNET_SEEDED_RANDOM(rng);
   const Clusters data = make_clusters(rng, 40, 10, 3, 3, 0.4);
   auto backend = training_backend();
-  const KmeModel model = fit_kme(*backend, data.train.cview(), data.train_labels, class_names(3), KmeOptions{});
+  const kme::KmeModel model = kme::fit_kme(*backend, data.train.cview(), data.train_labels, class_names(3), kme::KmeOptions{});
   ASSERT_FALSE(model.layers.empty());
   EXPECT_STREQ(to_string(model.standardize), "none");
-  EXPECT_TRUE(same_matrix(preprocess(model, data.test.cview()), host_copy(data.test.cview())));
+  EXPECT_TRUE(same_matrix(kme::preprocess(model, data.test.cview()), host_copy(data.test.cview())));
   std::vector<int> predicted;
-  ASSERT_NO_THROW(predicted = predict(*backend, model, data.test.cview()));
+  ASSERT_NO_THROW(predicted = kme::predict(*backend, model, data.test.cview()));
   EXPECT_GE(accuracy(predicted, data.test_labels.y), 0.9);
   const std::string path = ::testing::TempDir() + "lwnet_test_fit_kme_model.lwnet";
-  save_model(model, path);
-  KmeModel loaded;
-  EXPECT_NO_THROW(loaded = load_model(path));
+  kme::save_model(model, path);
+  kme::KmeModel loaded;
+  EXPECT_NO_THROW(loaded = kme::load_model(path));
   std::remove(path.c_str());
   EXPECT_TRUE(same_model(loaded, model, false));
 }
@@ -651,37 +653,37 @@ TEST(CpuKmeBadInput, TrainingData) {
   const Clusters data = make_clusters(rng, 30, 5, 3, 3, 0.3);
   auto backend = training_backend();
   Backend& be = *backend;
-  const TrainConfig config;
+  const kme::TrainConfig config;
   const Matrix<float>& X = data.train;
 
   const Labels one_class{std::vector<int>(30, 0), 1};
-  EXPECT_TRUE(throws_with<InvalidArgument>([&] { train(be, X.cview(), one_class, {"x"}, config); }, {"single class"}));
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { kme::train(be, X.cview(), one_class, {"x"}, config); }, {"single class"}));
   const Labels empty_class{std::vector<int>(30, 0), 2};
-  EXPECT_TRUE(throws_with<InvalidArgument>([&] { train(be, X.cview(), empty_class, {"x", "y"}, config); },
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { kme::train(be, X.cview(), empty_class, {"x", "y"}, config); },
                                            {"'y'", "no training samples"}));
   const Labels short_labels{std::vector<int>(data.train_labels.y.begin(), data.train_labels.y.end() - 1), 3};
-  EXPECT_TRUE(throws_with<InvalidArgument>([&] { train(be, X.cview(), short_labels, class_names(3), config); },
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { kme::train(be, X.cview(), short_labels, class_names(3), config); },
                                            {"29 labels for 30 samples"}));
-  EXPECT_TRUE(throws_with<InvalidArgument>([&] { train(be, X.cview(), data.train_labels, class_names(2), config); },
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { kme::train(be, X.cview(), data.train_labels, class_names(2), config); },
                                            {"class names"}));
   for (const float bad : {NAN, INFINITY}) {
     Matrix<float> Xbad = host_copy(X.cview());
     Xbad(7, 2) = bad;
-    EXPECT_TRUE(throws_with<InvalidArgument>([&] { train(be, Xbad.cview(), data.train_labels, class_names(3), config); },
+    EXPECT_TRUE(throws_with<InvalidArgument>([&] { kme::train(be, Xbad.cview(), data.train_labels, class_names(3), config); },
                                              {"X(7, 2)", "not finite"}));
     EXPECT_TRUE(throws_with<InvalidArgument>(
-        [&] { fit_kme(be, Xbad.cview(), data.train_labels, class_names(3), config.options); }, {"X(7, 2)"}));
+        [&] { kme::fit_kme(be, Xbad.cview(), data.train_labels, class_names(3), config.options); }, {"X(7, 2)"}));
   }
   // k-NN needs k training samples: 4 rows, k = 5.
   const Labels four{{0, 1, 0, 1}, 2};
-  EXPECT_TRUE(throws_with<InvalidArgument>([&] { train(be, X.cview().row_range(0, 4), four, {"a", "b"}, config); },
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { kme::train(be, X.cview().row_range(0, 4), four, {"a", "b"}, config); },
                                            {"k = 5", "got 4"}));
-  TrainConfig k4 = config;
+  kme::TrainConfig k4 = config;
   k4.options.knn_k = 4;
-  EXPECT_NO_THROW(train(be, X.cview().row_range(0, 4), four, {"a", "b"}, k4));
-  TrainConfig noisy = config;
+  EXPECT_NO_THROW(kme::train(be, X.cview().row_range(0, 4), four, {"a", "b"}, k4));
+  kme::TrainConfig noisy = config;
   noisy.noise = -0.1;
-  EXPECT_TRUE(throws_with<InvalidArgument>([&] { train(be, X.cview(), data.train_labels, class_names(3), noisy); }, {"noise"}));
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { kme::train(be, X.cview(), data.train_labels, class_names(3), noisy); }, {"noise"}));
 }
 
 TEST(CpuKmeBadInput, Options) {
@@ -690,26 +692,26 @@ TEST(CpuKmeBadInput, Options) {
   auto backend = training_backend();
   struct Case {
     const char* name;
-    void (*set)(KmeOptions&);
+    void (*set)(kme::KmeOptions&);
   };
   const Case cases[] = {
-      {"sigma_count", [](KmeOptions& o) { o.sigma_count = 0; }},
-      {"knn_k", [](KmeOptions& o) { o.knn_k = 65; }},
-      {"knn_k", [](KmeOptions& o) { o.knn_k = 0; }},
-      {"sigma_smallest", [](KmeOptions& o) { o.sigma_smallest = 0.0; }},
-      {"sigma_smallest", [](KmeOptions& o) { o.sigma_smallest = -0.05; }},
-      {"sigma_smallest", [](KmeOptions& o) { o.sigma_smallest = NAN; }},
-      {"max_layers", [](KmeOptions& o) { o.max_layers = -1; }},
+      {"sigma_count", [](kme::KmeOptions& o) { o.sigma_count = 0; }},
+      {"knn_k", [](kme::KmeOptions& o) { o.knn_k = 65; }},
+      {"knn_k", [](kme::KmeOptions& o) { o.knn_k = 0; }},
+      {"sigma_smallest", [](kme::KmeOptions& o) { o.sigma_smallest = 0.0; }},
+      {"sigma_smallest", [](kme::KmeOptions& o) { o.sigma_smallest = -0.05; }},
+      {"sigma_smallest", [](kme::KmeOptions& o) { o.sigma_smallest = NAN; }},
+      {"max_layers", [](kme::KmeOptions& o) { o.max_layers = -1; }},
   };
   for (const Case& c : cases) {
-    TrainConfig config;
+    kme::TrainConfig config;
     c.set(config.options);
     EXPECT_TRUE(throws_with<InvalidArgument>([&] { config.options.validate(); }, {c.name})) << c.name;
     EXPECT_TRUE(throws_with<InvalidArgument>(
-        [&] { train(*backend, data.train.cview(), data.train_labels, class_names(3), config); }, {c.name}))
+        [&] { kme::train(*backend, data.train.cview(), data.train_labels, class_names(3), config); }, {c.name}))
         << c.name;
   }
-  KmeOptions ok;
+  kme::KmeOptions ok;
   ok.knn_k = 64;
   ok.sigma_count = 1;
   EXPECT_NO_THROW(ok.validate());
@@ -719,16 +721,16 @@ TEST(CpuKmeBadInput, PredictionData) {
   LWNET_SEEDED_RANDOM(rng);
   const Clusters data = make_clusters(rng, 30, 5, 3, 3, 0.3);
   auto backend = training_backend();
-  const KmeModel model = train(*backend, data.train.cview(), data.train_labels, class_names(3), TrainConfig{});
+  const kme::KmeModel model = kme::train(*backend, data.train.cview(), data.train_labels, class_names(3), kme::TrainConfig{});
   const Matrix<float> wide = rng.uniform_matrix(5, 4);
-  EXPECT_TRUE(throws_with<InvalidArgument>([&] { predict(*backend, model, wide.cview()); },
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { kme::predict(*backend, model, wide.cview()); },
                                            {"4 features", "trained on 3"}));
-  EXPECT_THROW(transform(*backend, model, wide.cview()), InvalidArgument);
+  EXPECT_THROW(kme::transform(*backend, model, wide.cview()), InvalidArgument);
   Matrix<float> nan = host_copy(data.test.cview());
   nan(1, 1) = NAN;
-  EXPECT_TRUE(throws_with<InvalidArgument>([&] { predict(*backend, model, nan.cview()); }, {"not finite"}));
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { kme::predict(*backend, model, nan.cview()); }, {"not finite"}));
   const Matrix<float> outputs = Matrix<float>::host(2, model.train_outputs.cols() + 1);
-  EXPECT_TRUE(throws_with<InvalidArgument>([&] { predict_from_outputs(*backend, model, outputs.cview()); }, {"columns"}));
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { kme::predict_from_outputs(*backend, model, outputs.cview()); }, {"columns"}));
 }
 
 }  // namespace

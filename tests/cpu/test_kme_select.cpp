@@ -18,7 +18,7 @@
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
 #include "lwnet/io.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 #include "test_data.hpp"
 #include "train/kme/growth.hpp"
 #include "train/kme/layer.hpp"
@@ -44,9 +44,9 @@ Matrix<float> overlapping_clusters(TestRandom& rng, const Labels& labels, std::i
   return X;
 }
 
-KmeOptions validation_options(int max_layers = 29) {
-  KmeOptions o;
-  o.selection = Selection::validation;
+kme::KmeOptions validation_options(int max_layers = 29) {
+  kme::KmeOptions o;
+  o.selection = kme::Selection::validation;
   o.max_layers = max_layers;
   o.seed = 11;
   return o;
@@ -84,7 +84,7 @@ TEST(CpuKmeSelect, TheFirstLayerTakesTheBestHeldOutWidthOrNone) {
   LWNET_SEEDED_RANDOM(rng);
   const Labels labels = rng.labels(240, 3);
   const Matrix<float> X = overlapping_clusters(rng, labels, 6);
-  const KmeOptions options = validation_options(1);
+  const kme::KmeOptions options = validation_options(1);
   auto backend = training_backend();
   const kme::ValidationChoice choice = kme::select_by_validation(*backend, X.cview(), labels, options, {});
 
@@ -102,7 +102,7 @@ TEST(CpuKmeSelect, TheFirstLayerTakesTheBestHeldOutWidthOrNone) {
   }
   const auto accuracy_of = [&](const Matrix<float>& fit_out, const Matrix<float>& held_out) {
     const std::vector<int> predicted =
-        kme::predict_outputs(*backend, Predictor::knn, 5, 3, held_out.cview(), fit_out.cview(), fit_labels.y);
+        kme::predict_outputs(*backend, kme::Predictor::knn, 5, 3, held_out.cview(), fit_out.cview(), fit_labels.y);
     return accuracy(predicted, held_labels.y);
   };
   const double input_accuracy = accuracy_of(fit, held);
@@ -151,10 +151,10 @@ TEST(CpuKmeSelect, TheModelRefitsTheChosenWidthsOnAllRows) {
   LWNET_SEEDED_RANDOM(rng);
   const Labels labels = rng.labels(300, 3);
   const Matrix<float> X = overlapping_clusters(rng, labels, 5);
-  const KmeOptions options = validation_options();
+  const kme::KmeOptions options = validation_options();
   auto backend = training_backend();
   const kme::ValidationChoice choice = kme::select_by_validation(*backend, X.cview(), labels, options, {});
-  const KmeModel model = fit_kme(*backend, X.cview(), labels, names(3), options);
+  const kme::KmeModel model = kme::fit_kme(*backend, X.cview(), labels, names(3), options);
   ASSERT_EQ(model.layers.size(), choice.sigmas.size());
   EXPECT_EQ(model.held_out_accuracy, choice.held_out_accuracy);
   for (std::size_t l = 1; l < choice.held_out_accuracy.size(); ++l)
@@ -178,9 +178,9 @@ TEST(CpuKmeSelect, DeterministicForASeedAndTheThreadCount) {
   LWNET_SEEDED_RANDOM(rng);
   const Labels labels = rng.labels(400, 4);
   const Matrix<float> X = overlapping_clusters(rng, labels, 40);  // d >= 32: the shared-distance path
-  const KmeOptions options = validation_options(3);
-  const KmeModel one = fit_kme(*make_cpu_backend(1), X.cview(), labels, names(4), options);
-  const KmeModel many = fit_kme(*make_cpu_backend(4), X.cview(), labels, names(4), options);
+  const kme::KmeOptions options = validation_options(3);
+  const kme::KmeModel one = kme::fit_kme(*make_cpu_backend(1), X.cview(), labels, names(4), options);
+  const kme::KmeModel many = kme::fit_kme(*make_cpu_backend(4), X.cview(), labels, names(4), options);
   EXPECT_TRUE(same_model(one, many, false));
   EXPECT_EQ(one.held_out_accuracy, many.held_out_accuracy);
 }
@@ -189,16 +189,16 @@ TEST(CpuKmeSelect, ModelFilesKeepTheRuleAndOlderFilesReadAsThePapersRule) {
   LWNET_SEEDED_RANDOM(rng);
   const Labels labels = rng.labels(120, 3);
   const Matrix<float> X = overlapping_clusters(rng, labels, 4);
-  KmeOptions options = validation_options(2);
+  kme::KmeOptions options = validation_options(2);
   options.validation_fraction = 0.3;
   auto backend = training_backend();
-  TrainConfig config;
+  kme::TrainConfig config;
   config.options = options;
-  const KmeModel model = train(*backend, X.cview(), labels, names(3), config);
+  const kme::KmeModel model = kme::train(*backend, X.cview(), labels, names(3), config);
   const std::string path = ::testing::TempDir() + "lwnet_select_model.safetensors";
-  save_model(model, path);
-  const KmeModel loaded = load_model(path);
-  EXPECT_EQ(loaded.options.selection, Selection::validation);
+  kme::save_model(model, path);
+  const kme::KmeModel loaded = kme::load_model(path);
+  EXPECT_EQ(loaded.options.selection, kme::Selection::validation);
   EXPECT_EQ(loaded.options.validation_fraction, 0.3);
   EXPECT_TRUE(same_model(model, loaded, false));
 
@@ -218,10 +218,10 @@ TEST(CpuKmeSelect, ModelFilesKeepTheRuleAndOlderFilesReadAsThePapersRule) {
   old_file += text + blob.substr(8 + length);
   const std::string old_path = ::testing::TempDir() + "lwnet_select_model_old.safetensors";
   std::ofstream(old_path, std::ios::binary) << old_file;
-  const KmeModel old = load_model(old_path);
-  EXPECT_EQ(old.options.selection, Selection::hsic);
-  EXPECT_EQ(old.options.validation_fraction, KmeOptions().validation_fraction);
-  EXPECT_EQ(predict(*backend, old, X.cview()), predict(*backend, model, X.cview())) << "the network itself is unchanged";
+  const kme::KmeModel old = kme::load_model(old_path);
+  EXPECT_EQ(old.options.selection, kme::Selection::hsic);
+  EXPECT_EQ(old.options.validation_fraction, kme::KmeOptions().validation_fraction);
+  EXPECT_EQ(kme::predict(*backend, old, X.cview()), kme::predict(*backend, model, X.cview())) << "the network itself is unchanged";
 }
 
 TEST(CpuKmeSelect, WineFoldsGeneraliseAsWellAsThePapersRule) {
@@ -232,10 +232,10 @@ TEST(CpuKmeSelect, WineFoldsGeneraliseAsWellAsThePapersRule) {
   for (int k = 1; k <= 10; ++k) {
     const Fold fold = read_fold(fold_stem("wine"), k);
     const LabelEncoding enc = encode_labels(fold.train.labels);
-    TrainConfig config;
-    config.options.selection = Selection::validation;
-    const KmeModel model = train(*backend, fold.train.X.cview(), enc.labels, enc.classes, config);
-    sum += accuracy(predict(*backend, model, fold.test.X.cview()), encode_with(model.classes, fold.test.labels));
+    kme::TrainConfig config;
+    config.options.selection = kme::Selection::validation;
+    const kme::KmeModel model = kme::train(*backend, fold.train.X.cview(), enc.labels, enc.classes, config);
+    sum += accuracy(kme::predict(*backend, model, fold.test.X.cview()), encode_with(model.classes, fold.test.labels));
   }
   EXPECT_GE(sum / 10.0, 0.94 - 0.05);
 }
@@ -245,10 +245,10 @@ TEST(CpuKmeSelect, BadInputIsNamed) {
   // Two samples a class: round(0.2 * 2) = 0 held out of each.
   const Labels labels{{0, 0, 1, 1, 2, 2}, 3};
   const Matrix<float> X = Matrix<float>::host(6, 2);
-  KmeOptions options = validation_options();
+  kme::KmeOptions options = validation_options();
   options.knn_k = 1;
   try {
-    fit_kme(*backend, X.cview(), labels, names(3), options);
+    kme::fit_kme(*backend, X.cview(), labels, names(3), options);
     FAIL() << "no error";
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("leaves no held-out sample"), std::string::npos) << e.what();
@@ -260,8 +260,8 @@ TEST(CpuKmeSelect, BadInputIsNamed) {
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("--validation-fraction"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(parse_selection("holdout"), InvalidArgument);
-  EXPECT_EQ(parse_selection("validation"), Selection::validation);
+  EXPECT_THROW(kme::parse_selection("holdout"), InvalidArgument);
+  EXPECT_EQ(kme::parse_selection("validation"), kme::Selection::validation);
 }
 
 }  // namespace

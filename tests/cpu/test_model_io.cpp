@@ -34,7 +34,7 @@
 #include "kme_models.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 #include "test_data.hpp"
 
 namespace lwnet::test {
@@ -170,14 +170,14 @@ class CpuModelIo : public ::testing::Test {
   // Wine fold 8, preprocessed with the training statistics (so they are saved): five layers, the
   // later ones with extra columns. knn_k and rff_features are set away from their defaults
   // (neither changes the fit here) so that a lost option shows.
-  static KmeModel wine_model(Backend& backend, Fold& fold) {
+  static kme::KmeModel wine_model(Backend& backend, Fold& fold) {
     fold = read_fold(fold_stem("wine"), 8);
     const LabelEncoding enc = encode_labels(fold.train.labels);
-    TrainConfig config = reference_protocol();
+    kme::TrainConfig config = reference_protocol();
     config.standardize = StandardizeMode::train;
     config.options.knn_k = 7;
     config.options.rff_features = 123;
-    KmeModel model = train(backend, fold.train.X.cview(), enc.labels, enc.classes, config);
+    kme::KmeModel model = kme::train(backend, fold.train.X.cview(), enc.labels, enc.classes, config);
     EXPECT_GE(model.layers.size(), 3u);
     bool extras = false;
     for (const auto& layer : model.layers) extras = extras || !layer.extra_rows.empty();
@@ -187,15 +187,15 @@ class CpuModelIo : public ::testing::Test {
 
   // A zero-layer model with awkward class names (quotes, a comma, a backslash, UTF-8), no
   // standardisation and the mean predictor.
-  static KmeModel small_model(Backend& backend) {
+  static kme::KmeModel small_model(Backend& backend) {
     TestRandom rng(7);
     const Labels labels = rng.labels(12, 3);
     const Matrix<float> X = rng.clustered(labels, 2, 0.1);
-    TrainConfig config;
+    kme::TrainConfig config;
     config.standardize = StandardizeMode::none;
     config.options.max_layers = 0;
-    config.options.predictor = Predictor::mean;
-    return train(backend, X.cview(), labels, {"a \"quoted\" name", "comma,\\back", "\xc3\xa9t\xc3\xa9"}, config);
+    config.options.predictor = kme::Predictor::mean;
+    return kme::train(backend, X.cview(), labels, {"a \"quoted\" name", "comma,\\back", "\xc3\xa9t\xc3\xa9"}, config);
   }
 
   fs::path dir_;
@@ -204,10 +204,10 @@ class CpuModelIo : public ::testing::Test {
 TEST_F(CpuModelIo, SaveThenLoadGivesBackEveryFieldAndThePredictions) {
   auto backend = training_backend();
   Fold fold;
-  const KmeModel model = wine_model(*backend, fold);
+  const kme::KmeModel model = wine_model(*backend, fold);
   const std::string file = path("wine.lwnet");
-  save_model(model, file);
-  const KmeModel loaded = load_model(file);
+  kme::save_model(model, file);
+  const kme::KmeModel loaded = kme::load_model(file);
   EXPECT_TRUE(same_model(loaded, model, false));
   ASSERT_EQ(loaded.layers.size(), model.layers.size());
   for (std::size_t l = 0; l < model.layers.size(); ++l)
@@ -216,26 +216,26 @@ TEST_F(CpuModelIo, SaveThenLoadGivesBackEveryFieldAndThePredictions) {
   EXPECT_NEAR(loaded.fit_seconds, model.fit_seconds, 5e-7);
   EXPECT_FALSE(loaded.statistics.mean.empty());
 
-  EXPECT_EQ(predict(*backend, loaded, fold.test.X.cview()), predict(*backend, model, fold.test.X.cview()));
-  EXPECT_TRUE(same_matrix(transform(*backend, loaded, fold.test.X.cview()), transform(*backend, model, fold.test.X.cview())));
-  EXPECT_TRUE(same_matrix(transform(*backend, loaded, fold.train.X.cview()), transform(*backend, model, fold.train.X.cview())));
+  EXPECT_EQ(kme::predict(*backend, loaded, fold.test.X.cview()), kme::predict(*backend, model, fold.test.X.cview()));
+  EXPECT_TRUE(same_matrix(kme::transform(*backend, loaded, fold.test.X.cview()), kme::transform(*backend, model, fold.test.X.cview())));
+  EXPECT_TRUE(same_matrix(kme::transform(*backend, loaded, fold.train.X.cview()), kme::transform(*backend, model, fold.train.X.cview())));
 
-  const KmeModel small = small_model(*backend);
+  const kme::KmeModel small = small_model(*backend);
   const std::string small_file = path("small.lwnet");
-  save_model(small, small_file);
-  const KmeModel small_loaded = load_model(small_file);
+  kme::save_model(small, small_file);
+  const kme::KmeModel small_loaded = kme::load_model(small_file);
   EXPECT_TRUE(same_model(small_loaded, small, false));
   EXPECT_TRUE(small_loaded.layers.empty());
   EXPECT_EQ(small_loaded.classes[2], "\xc3\xa9t\xc3\xa9");
-  EXPECT_EQ(predict(*backend, small_loaded, small.train_outputs.cview()), predict(*backend, small, small.train_outputs.cview()));
+  EXPECT_EQ(kme::predict(*backend, small_loaded, small.train_outputs.cview()), kme::predict(*backend, small, small.train_outputs.cview()));
 }
 
 TEST_F(CpuModelIo, TheFileIsSafetensors) {
   auto backend = training_backend();
   Fold fold;
-  const KmeModel model = wine_model(*backend, fold);
+  const kme::KmeModel model = wine_model(*backend, fold);
   const std::string file = path("wine.lwnet");
-  save_model(model, file);
+  kme::save_model(model, file);
   const std::string bytes = read_bytes(file);
   ASSERT_GE(bytes.size(), 8u);
   const std::uint64_t n = header_length(bytes);
@@ -273,7 +273,7 @@ TEST_F(CpuModelIo, TheFileIsSafetensors) {
   ASSERT_TRUE(meta.is_object());
   for (const auto& [key, value] : meta.items()) EXPECT_TRUE(value.is_string()) << "metadata " << key;
   EXPECT_EQ(meta["format"], "lwnet.kme");
-  EXPECT_EQ(meta["format_version"], std::to_string(KmeModel::kFormatVersion));
+  EXPECT_EQ(meta["format_version"], std::to_string(kme::KmeModel::kFormatVersion));
   EXPECT_EQ(json::parse(meta["classes"].get<std::string>()).get<std::vector<std::string>>(), model.classes);
   const json hyper = json::parse(meta["hyperparameters"].get<std::string>());
   EXPECT_EQ(hyper["knn_k"], 7);
@@ -301,11 +301,11 @@ TEST_F(CpuModelIo, TheFileIsSafetensors) {
 TEST_F(CpuModelIo, CorruptFilesGiveIoErrorNamingTheFile) {
   auto backend = training_backend();
   Fold fold;
-  const KmeModel model = wine_model(*backend, fold);
+  const kme::KmeModel model = wine_model(*backend, fold);
   const std::string good_file = path("good.lwnet");
-  save_model(model, good_file);
+  kme::save_model(model, good_file);
   const std::string good = read_bytes(good_file);
-  ASSERT_NO_THROW(load_model(good_file));
+  ASSERT_NO_THROW(kme::load_model(good_file));
   const std::uint64_t n = header_length(good);
   const auto rows = static_cast<std::uint64_t>(model.num_train());
 
@@ -428,25 +428,25 @@ TEST_F(CpuModelIo, CorruptFilesGiveIoErrorNamingTheFile) {
     SCOPED_TRACE(c.name);
     const std::string file = path("corrupt.lwnet");
     write_bytes(file, c.make());
-    EXPECT_TRUE(io_error_naming([&] { load_model(file); }, file, c.needle));
+    EXPECT_TRUE(io_error_naming([&] { kme::load_model(file); }, file, c.needle));
   }
   const std::string missing = path("missing.lwnet");
-  EXPECT_TRUE(io_error_naming([&] { load_model(missing); }, missing, "cannot open"));
+  EXPECT_TRUE(io_error_naming([&] { kme::load_model(missing); }, missing, "cannot open"));
   // The editing helpers themselves keep a valid file valid.
   write_bytes(path("repacked.lwnet"), edit_tensors([](Tensors&) {}));
-  EXPECT_NO_THROW(load_model(path("repacked.lwnet")));
+  EXPECT_NO_THROW(kme::load_model(path("repacked.lwnet")));
 }
 
 TEST_F(CpuModelIo, ClassNamesThatAreNotUtf8) {
   // Label files are read as bytes (e.g. Latin-1 "\xe9t\xe9"); the JSON metadata holds UTF-8 only.
   // Saving must either round-trip the names or refuse with an lwnet error naming the file.
   auto backend = training_backend();
-  KmeModel model = small_model(*backend);
+  kme::KmeModel model = small_model(*backend);
   model.classes[2] = "\xe9t\xe9";
   const std::string file = path("latin1.lwnet");
   try {
-    save_model(model, file);
-    EXPECT_EQ(load_model(file).classes, model.classes);
+    kme::save_model(model, file);
+    EXPECT_EQ(kme::load_model(file).classes, model.classes);
   } catch (const IoError& e) {
     EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
   } catch (const std::exception& e) {
@@ -457,34 +457,34 @@ TEST_F(CpuModelIo, ClassNamesThatAreNotUtf8) {
 
 TEST_F(CpuModelIo, WritingIntoAMissingFolderFailsCleanly) {
   auto backend = training_backend();
-  const KmeModel model = small_model(*backend);
+  const kme::KmeModel model = small_model(*backend);
   const std::string file = path("no_such_folder") + "/model.lwnet";
-  EXPECT_TRUE(throws_with<IoError>([&] { save_model(model, file); }, {file}));
+  EXPECT_TRUE(throws_with<IoError>([&] { kme::save_model(model, file); }, {file}));
   EXPECT_FALSE(fs::exists(path("no_such_folder")));
   EXPECT_TRUE(entries_starting_with("").empty()) << "nothing was written beside it";
 
   // A path that is a folder: the temporary file can be written, the rename cannot; it is removed.
   fs::create_directories(path("a_folder"));
-  EXPECT_TRUE(throws_with<IoError>([&] { save_model(model, path("a_folder")); }, {path("a_folder")}));
+  EXPECT_TRUE(throws_with<IoError>([&] { kme::save_model(model, path("a_folder")); }, {path("a_folder")}));
   EXPECT_EQ(entries_starting_with("a_folder"), std::vector<std::string>{"a_folder"}) << "a temporary file was left";
 }
 
 TEST_F(CpuModelIo, AnExistingFileIsReplacedAtomically) {
   auto backend = training_backend();
   Fold fold;
-  const KmeModel first = wine_model(*backend, fold);
-  const KmeModel second = small_model(*backend);
+  const kme::KmeModel first = wine_model(*backend, fold);
+  const kme::KmeModel second = small_model(*backend);
   const std::string file = path("model.lwnet");
-  save_model(first, file);
+  kme::save_model(first, file);
   const std::string first_bytes = read_bytes(file);
 
   // Replacing by a rename: a reader that opened the old file keeps reading the old content.
   std::ifstream reader(file, std::ios::binary);
   ASSERT_TRUE(reader.good());
-  save_model(second, file);
+  kme::save_model(second, file);
   const std::string seen_by_reader((std::istreambuf_iterator<char>(reader)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(seen_by_reader == first_bytes) << "the old file was rewritten in place, not replaced";
-  EXPECT_TRUE(same_model(load_model(file), second, false));
+  EXPECT_TRUE(same_model(kme::load_model(file), second, false));
   const std::string second_bytes = read_bytes(file);
   EXPECT_EQ(entries_starting_with("model.lwnet"), std::vector<std::string>{"model.lwnet"});
 
@@ -499,7 +499,7 @@ TEST_F(CpuModelIo, AnExistingFileIsReplacedAtomically) {
   bool threw_io_error = false;
   std::string message;
   try {
-    save_model(first, file);  // ~60 KB: well past the limit
+    kme::save_model(first, file);  // ~60 KB: well past the limit
   } catch (const IoError& e) {
     threw_io_error = true;
     message = e.what();
@@ -511,7 +511,7 @@ TEST_F(CpuModelIo, AnExistingFileIsReplacedAtomically) {
   EXPECT_NE(message.find(file), std::string::npos) << message;
   EXPECT_TRUE(read_bytes(file) == second_bytes) << "the previous file was damaged by the failed write";
   EXPECT_EQ(entries_starting_with("model.lwnet"), std::vector<std::string>{"model.lwnet"}) << "a temporary file was left";
-  EXPECT_TRUE(same_model(load_model(file), second, false));
+  EXPECT_TRUE(same_model(kme::load_model(file), second, false));
 }
 
 TEST_F(CpuModelIo, NonModelFilesAreDescribedInLwnetsOwnWords) {
@@ -519,15 +519,15 @@ TEST_F(CpuModelIo, NonModelFilesAreDescribedInLwnetsOwnWords) {
   // message names the file and says what is wrong, never the JSON library's internals (nor a
   // size read from a directory).
   write_bytes(path("zeros.lwnet"), std::string(1000, '\0'));
-  EXPECT_TRUE(io_error_naming([&] { load_model(path("zeros.lwnet")); }, path("zeros.lwnet"), "header length is 0"));
+  EXPECT_TRUE(io_error_naming([&] { kme::load_model(path("zeros.lwnet")); }, path("zeros.lwnet"), "header length is 0"));
   write_bytes(path("not_json.lwnet"), length_prefix(16) + "{\"a\": tru}      ");
-  EXPECT_TRUE(io_error_naming([&] { load_model(path("not_json.lwnet")); }, path("not_json.lwnet"),
+  EXPECT_TRUE(io_error_naming([&] { kme::load_model(path("not_json.lwnet")); }, path("not_json.lwnet"),
                               "16-byte header is not JSON (it goes wrong at byte "));
   fs::create_directories(path("folder.lwnet"));
-  EXPECT_TRUE(io_error_naming([&] { load_model(path("folder.lwnet")); }, path("folder.lwnet"), "is a directory"));
+  EXPECT_TRUE(io_error_naming([&] { kme::load_model(path("folder.lwnet")); }, path("folder.lwnet"), "is a directory"));
   for (const char* name : {"zeros.lwnet", "not_json.lwnet", "folder.lwnet"}) {
     try {
-      load_model(path(name));
+      kme::load_model(path(name));
     } catch (const IoError& e) {
       EXPECT_EQ(std::string(e.what()).find("json.exception"), std::string::npos) << e.what();
     }
@@ -540,11 +540,11 @@ TEST_F(CpuModelIo, AProcessKilledWhileWritingLeavesNoFile) {
   // stays as it was.
   auto backend = training_backend();
   Fold fold;
-  const KmeModel model = wine_model(*backend, fold);  // ~60 KB
-  const KmeModel small = small_model(*backend);
+  const kme::KmeModel model = wine_model(*backend, fold);  // ~60 KB
+  const kme::KmeModel small = small_model(*backend);
   const std::string file = path("model.lwnet");
   for (const bool existing : {false, true}) {
-    if (existing) save_model(small, file);
+    if (existing) kme::save_model(small, file);
     const std::string before = existing ? read_bytes(file) : "";
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
@@ -555,7 +555,7 @@ TEST_F(CpuModelIo, AProcessKilledWhileWritingLeavesNoFile) {
       small_limit.rlim_cur = 4096;
       ::setrlimit(RLIMIT_FSIZE, &small_limit);
       try {
-        save_model(model, file);
+        kme::save_model(model, file);
       } catch (...) {
       }
       ::_exit(0);  // not reached: the write past the limit kills the process
@@ -574,19 +574,19 @@ TEST_F(CpuModelIo, AProcessKilledWhileWritingLeavesNoFile) {
 
 TEST_F(CpuModelIo, WritesThroughSymbolicLinksAndReplacesOnlyRegularFiles) {
   auto backend = training_backend();
-  const KmeModel model = small_model(*backend);
+  const kme::KmeModel model = small_model(*backend);
   fs::create_directories(path("links"));
   fs::create_directories(path("real"));
   // A relative link to a file that does not exist yet, and a link to that link.
   fs::create_symlink("../real/model.lwnet", path("links/model.lwnet"));
   fs::create_symlink(path("links/model.lwnet"), path("links/chain.lwnet"));
-  save_model(model, path("links/chain.lwnet"));
+  kme::save_model(model, path("links/chain.lwnet"));
   EXPECT_TRUE(fs::is_symlink(path("links/model.lwnet")) && fs::is_symlink(path("links/chain.lwnet")));
   ASSERT_TRUE(fs::is_regular_file(fs::symlink_status(path("real/model.lwnet"))));
-  EXPECT_TRUE(same_model(load_model(path("real/model.lwnet")), model, false));
+  EXPECT_TRUE(same_model(kme::load_model(path("real/model.lwnet")), model, false));
   // Replacing keeps the file's permissions.
   ASSERT_EQ(::chmod(path("real/model.lwnet").c_str(), 0600), 0);
-  save_model(model, path("links/model.lwnet"));
+  kme::save_model(model, path("links/model.lwnet"));
   struct stat status {};
   ASSERT_EQ(::stat(path("real/model.lwnet").c_str(), &status), 0);
   EXPECT_EQ(status.st_mode & 07777, 0600u);
@@ -594,16 +594,16 @@ TEST_F(CpuModelIo, WritesThroughSymbolicLinksAndReplacesOnlyRegularFiles) {
   ASSERT_EQ(::mkfifo(path("real/pipe").c_str(), 0600), 0);
   fs::create_symlink("../real/pipe", path("links/pipe"));
   fs::create_symlink("../real", path("links/folder"));
-  EXPECT_TRUE(io_error_naming([&] { save_model(model, path("real")); }, path("real"), "is a directory"));
-  EXPECT_TRUE(io_error_naming([&] { save_model(model, path("links/folder")); }, path("links/folder"), "is a directory"));
-  EXPECT_TRUE(io_error_naming([&] { save_model(model, path("real/pipe")); }, path("real/pipe"), "is a named pipe"));
-  EXPECT_TRUE(io_error_naming([&] { save_model(model, path("links/pipe")); }, path("links/pipe"), "is a named pipe"));
+  EXPECT_TRUE(io_error_naming([&] { kme::save_model(model, path("real")); }, path("real"), "is a directory"));
+  EXPECT_TRUE(io_error_naming([&] { kme::save_model(model, path("links/folder")); }, path("links/folder"), "is a directory"));
+  EXPECT_TRUE(io_error_naming([&] { kme::save_model(model, path("real/pipe")); }, path("real/pipe"), "is a named pipe"));
+  EXPECT_TRUE(io_error_naming([&] { kme::save_model(model, path("links/pipe")); }, path("links/pipe"), "is a named pipe"));
   EXPECT_TRUE(fs::is_fifo(path("real/pipe")));
   EXPECT_TRUE(fs::is_symlink(path("links/pipe")) && fs::is_symlink(path("links/folder")));
   // A loop of links.
   fs::create_symlink("loop_b", path("links/loop_a"));
   fs::create_symlink("loop_a", path("links/loop_b"));
-  EXPECT_TRUE(io_error_naming([&] { save_model(model, path("links/loop_a")); }, path("links/loop_a"),
+  EXPECT_TRUE(io_error_naming([&] { kme::save_model(model, path("links/loop_a")); }, path("links/loop_a"),
                               "too many levels of symbolic links"));
   std::vector<std::string> real;
   for (const auto& e : fs::directory_iterator(path("real"))) real.push_back(e.path().filename().string());
@@ -614,35 +614,35 @@ TEST_F(CpuModelIo, WritesThroughSymbolicLinksAndReplacesOnlyRegularFiles) {
 TEST_F(CpuModelIo, HyperparametersBeyondTheOptionBoundsAreRefused) {
   // The bounds KmeOptions::validate enforces (what keeps a typo from allocating or running without
   // end), and a model file whose hyperparameters break them.
-  const std::vector<std::pair<std::string, std::function<void(KmeOptions&)>>> beyond = {
-      {"max_layers", [](KmeOptions& o) { o.max_layers = KmeOptions::kMaxLayersLimit + 1; }},
-      {"sigma_count", [](KmeOptions& o) { o.sigma_count = 2147483647; }},
-      {"sigma_smallest", [](KmeOptions& o) { o.sigma_smallest = 1e300; }},
-      {"sigma_smallest", [](KmeOptions& o) { o.sigma_smallest = 1e-300; }},
-      {"hsic_threshold", [](KmeOptions& o) { o.hsic_threshold = 1.5; }},
-      {"hsic_threshold", [](KmeOptions& o) { o.hsic_threshold = NAN; }},
-      {"rff_features", [](KmeOptions& o) { o.rff_features = KmeOptions::kRffFeaturesLimit + 1; }},
+  const std::vector<std::pair<std::string, std::function<void(kme::KmeOptions&)>>> beyond = {
+      {"max_layers", [](kme::KmeOptions& o) { o.max_layers = kme::KmeOptions::kMaxLayersLimit + 1; }},
+      {"sigma_count", [](kme::KmeOptions& o) { o.sigma_count = 2147483647; }},
+      {"sigma_smallest", [](kme::KmeOptions& o) { o.sigma_smallest = 1e300; }},
+      {"sigma_smallest", [](kme::KmeOptions& o) { o.sigma_smallest = 1e-300; }},
+      {"hsic_threshold", [](kme::KmeOptions& o) { o.hsic_threshold = 1.5; }},
+      {"hsic_threshold", [](kme::KmeOptions& o) { o.hsic_threshold = NAN; }},
+      {"rff_features", [](kme::KmeOptions& o) { o.rff_features = kme::KmeOptions::kRffFeaturesLimit + 1; }},
   };
   for (const auto& [name, set] : beyond) {
-    KmeOptions o;
+    kme::KmeOptions o;
     set(o);
     EXPECT_TRUE(throws_with<InvalidArgument>([&] { o.validate(); }, {name})) << name;
   }
-  KmeOptions edges;
-  edges.max_layers = KmeOptions::kMaxLayersLimit;
-  edges.sigma_count = KmeOptions::kSigmaCountLimit;
-  edges.sigma_smallest = KmeOptions::kSigmaSmallestMax;
+  kme::KmeOptions edges;
+  edges.max_layers = kme::KmeOptions::kMaxLayersLimit;
+  edges.sigma_count = kme::KmeOptions::kSigmaCountLimit;
+  edges.sigma_smallest = kme::KmeOptions::kSigmaSmallestMax;
   edges.hsic_threshold = 1.0;
   EXPECT_NO_THROW(edges.validate());
 
   auto backend = training_backend();
-  save_model(small_model(*backend), path("good.lwnet"));
+  kme::save_model(small_model(*backend), path("good.lwnet"));
   Container c = split(read_bytes(path("good.lwnet")));
   json hyper = json::parse(c.header["__metadata__"]["hyperparameters"].get<std::string>());
   hyper["sigma_count"] = 2147483647;
   c.header["__metadata__"]["hyperparameters"] = hyper.dump();
   write_bytes(path("huge_grid.lwnet"), join(c.header, c.data));
-  EXPECT_TRUE(io_error_naming([&] { load_model(path("huge_grid.lwnet")); }, path("huge_grid.lwnet"), "sigma_count"));
+  EXPECT_TRUE(io_error_naming([&] { kme::load_model(path("huge_grid.lwnet")); }, path("huge_grid.lwnet"), "sigma_count"));
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 #include "lwnet/ops.hpp"
 #include "test_data.hpp"
 
@@ -44,8 +44,8 @@ Sample clusters_with_constant_feature(TestRandom& rng, std::int64_t n, float con
   return s;
 }
 
-TrainConfig small_config(int knn_k = 3) {
-  TrainConfig config;
+kme::TrainConfig small_config(int knn_k = 3) {
+  kme::TrainConfig config;
   config.options.max_layers = 3;
   config.options.knn_k = knn_k;
   return config;
@@ -55,7 +55,7 @@ TEST(NumericEdges, ConstantFeatureIsStandardisedToZeroAndIgnored) {
   LWNET_SEEDED_RANDOM(rng);
   const Sample s = clusters_with_constant_feature(rng, 40, 7.0f);
   auto cpu = make_cpu_backend();
-  const KmeModel model = train(*cpu, s.X.cview(), s.labels, s.classes, small_config());
+  const kme::KmeModel model = kme::train(*cpu, s.X.cview(), s.labels, s.classes, small_config());
   ASSERT_EQ(model.statistics.std.size(), 2u);
   EXPECT_EQ(model.statistics.std[1], 0.0);
   EXPECT_EQ(model.statistics.mean[1], 7.0);
@@ -68,8 +68,8 @@ TEST(NumericEdges, ConstantFeatureIsStandardisedToZeroAndIgnored) {
     probe(i, 1) = 7.0f;
     moved(i, 1) = -1000.0f;
   }
-  EXPECT_EQ(predict(*cpu, model, probe.cview()), predict(*cpu, model, moved.cview()));
-  EXPECT_EQ(preprocess(model, moved.cview())(3, 1), 0.0f);
+  EXPECT_EQ(kme::predict(*cpu, model, probe.cview()), kme::predict(*cpu, model, moved.cview()));
+  EXPECT_EQ(kme::preprocess(model, moved.cview())(3, 1), 0.0f);
 }
 
 TEST(NumericEdges, AllFeaturesConstantGiveTheZeroLayerModel) {
@@ -77,10 +77,10 @@ TEST(NumericEdges, AllFeaturesConstantGiveTheZeroLayerModel) {
   for (std::int64_t i = 0; i < 8; ++i)
     for (std::int64_t j = 0; j < 3; ++j) s.X(i, j) = 2.5f;
   auto cpu = make_cpu_backend();
-  const KmeModel model = train(*cpu, s.X.cview(), s.labels, s.classes, small_config(1));
+  const kme::KmeModel model = kme::train(*cpu, s.X.cview(), s.labels, s.classes, small_config(1));
   EXPECT_TRUE(model.layers.empty()) << "no width can separate identical points";
   // Every point is every other point's twin: k-NN ties go to the lowest index, row 0 (class 0).
-  const auto predicted = predict(*cpu, model, s.X.cview());
+  const auto predicted = kme::predict(*cpu, model, s.X.cview());
   for (int y : predicted) EXPECT_EQ(y, 0);
 }
 
@@ -95,14 +95,14 @@ TEST(NumericEdges, DuplicatePointsTrainAndStayFinite) {
     twice.labels.y.push_back(s.labels.y[static_cast<std::size_t>(i / 2)]);
   }
   auto cpu = make_cpu_backend();
-  const KmeModel model = train(*cpu, twice.X.cview(), twice.labels, twice.classes, small_config());
+  const kme::KmeModel model = kme::train(*cpu, twice.X.cview(), twice.labels, twice.classes, small_config());
   for (std::int64_t e = 0; e < model.train_outputs.size(); ++e) ASSERT_TRUE(std::isfinite(model.train_outputs.data()[e]));
   // The same points with conflicting labels: no width can raise HSIC above chance, no NaN.
   Sample conflict = make_sample(4, 2, {0, 1, 0, 1}, 2);
   const float rows[4][2] = {{0, 0}, {0, 0}, {1, 1}, {1, 1}};
   for (std::int64_t i = 0; i < 4; ++i)
     for (std::int64_t j = 0; j < 2; ++j) conflict.X(i, j) = rows[i][j];
-  const KmeModel none = train(*cpu, conflict.X.cview(), conflict.labels, conflict.classes, small_config(1));
+  const kme::KmeModel none = kme::train(*cpu, conflict.X.cview(), conflict.labels, conflict.classes, small_config(1));
   EXPECT_TRUE(none.layers.empty());
 }
 
@@ -115,7 +115,7 @@ TEST(NumericEdges, AClassWithOneSampleHasNormOne) {
   s.X(20, 0) = 10.0f;
   s.X(20, 1) = 1.0f;
   auto cpu = make_cpu_backend();
-  const KmeModel model = train(*cpu, s.X.cview(), s.labels, s.classes, small_config(1));
+  const kme::KmeModel model = kme::train(*cpu, s.X.cview(), s.labels, s.classes, small_config(1));
   ASSERT_GE(model.layers.size(), 1u);
   // Exact rho of a one-sample class: sqrt(k(x, x)) = 1 exactly.
   EXPECT_EQ(model.layers[0].rho[2], 1.0);
@@ -126,12 +126,12 @@ TEST(NumericEdges, FewerSamplesThanKnnNeighboursIsAClearError) {
   for (std::int64_t i = 0; i < 3; ++i) s.X(i, 0) = static_cast<float>(i);
   auto cpu = make_cpu_backend();
   try {
-    train(*cpu, s.X.cview(), s.labels, s.classes, small_config(5));
+    kme::train(*cpu, s.X.cview(), s.labels, s.classes, small_config(5));
     FAIL() << "no error";
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("k = 5 needs at least 5 training samples, got 3"), std::string::npos) << e.what();
   }
-  EXPECT_NO_THROW(train(*cpu, s.X.cview(), s.labels, s.classes, small_config(1)));
+  EXPECT_NO_THROW(kme::train(*cpu, s.X.cview(), s.labels, s.classes, small_config(1)));
 }
 
 TEST(NumericEdges, KernelWidthsAtTheEndsOfTheAcceptedRange) {
@@ -160,11 +160,11 @@ TEST(NumericEdges, TestValuesThatOverflowTheStatisticsAreNamed) {
   Sample s = clusters_with_constant_feature(rng, 20, 0.0f);
   for (std::int64_t i = 0; i < 20; ++i) s.X(i, 1) = 1e-30f * static_cast<float>(i % 2);  // tiny spread
   auto cpu = make_cpu_backend();
-  const KmeModel model = train(*cpu, s.X.cview(), s.labels, s.classes, small_config());
+  const kme::KmeModel model = kme::train(*cpu, s.X.cview(), s.labels, s.classes, small_config());
   Matrix<float> far = Matrix<float>::host(1, 2);
   far(0, 1) = 1e30f;  // (1e30 - mean) / 5e-31 overflows float32
   try {
-    predict(*cpu, model, far.cview());
+    kme::predict(*cpu, model, far.cview());
     FAIL() << "no error";
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("row 0, feature 1"), std::string::npos) << e.what();

@@ -9,7 +9,7 @@
 #include "expect_close.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 #include "lwnet/stream.hpp"
 #include "lwnet/transfer.hpp"
 #include "oracle.hpp"
@@ -226,7 +226,7 @@ TEST(Stream, StreamingBackendTrainsTheSameNetwork) {
     labels.y.push_back(y);
     X(i, 0) += 1.5f * static_cast<float>(y);  // separable along the first feature, noisy elsewhere
   }
-  KmeOptions options;
+  kme::KmeOptions options;
   options.max_layers = 3;
   auto cpu = make_cpu_backend();
   auto streaming = make_streaming_backend(make_cpu_backend(), 6000);
@@ -235,8 +235,8 @@ TEST(Stream, StreamingBackendTrainsTheSameNetwork) {
   EXPECT_NE(streaming->description().find("streamed"), std::string::npos);
   ASSERT_GT(plan_streamed_kernel_matmul(n, n, d, 3, 6000, true).x_chunks, 2);
   const std::vector<std::string> classes{"a", "b", "c"};
-  const KmeModel direct = fit_kme(*cpu, X.cview(), labels, classes, options);
-  const KmeModel streamed = fit_kme(*streaming, X.cview(), labels, classes, options);
+  const kme::KmeModel direct = kme::fit_kme(*cpu, X.cview(), labels, classes, options);
+  const kme::KmeModel streamed = kme::fit_kme(*streaming, X.cview(), labels, classes, options);
   ASSERT_GE(direct.layers.size(), 1u);
   ASSERT_EQ(streamed.layers.size(), direct.layers.size());
   for (std::size_t l = 0; l < direct.layers.size(); ++l) {

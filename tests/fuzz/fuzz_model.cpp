@@ -7,21 +7,21 @@
 #include "fuzz_input.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::unique_ptr<lwnet::Backend> cpu = lwnet::make_cpu_backend(1);
   const std::string& path = lwnet::fuzz::write_scratch(data, size);
-  lwnet::KmeModel model;
+  lwnet::kme::KmeModel model;
   try {
-    model = lwnet::load_model(path);
+    model = lwnet::kme::load_model(path);
   } catch (const lwnet::Error&) {
     return 0;
   }
   lwnet::Matrix<float> batch = lwnet::Matrix<float>::host(2, model.input_dim);
   batch(1, 0) = 1.0f;
   try {
-    const auto predicted = lwnet::predict(*cpu, model, batch.cview());
+    const auto predicted = lwnet::kme::predict(*cpu, model, batch.cview());
     for (int y : predicted)
       if (y < 0 || y >= model.num_classes()) std::abort();
   } catch (const lwnet::Error&) {

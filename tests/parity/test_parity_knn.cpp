@@ -16,7 +16,7 @@
 #include "kme_models.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/io.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 #include "parity_fixture.hpp"
 #include "test_data.hpp"
 
@@ -141,19 +141,19 @@ TEST_P(CudaKnnParity, ASavedModelPredictsIdenticallyOnBothBackends) {
   // model's predictions on the test fold and on the training data agree between the backends.
   const Fold fold = read_fold(fold_stem("wine"), 8);
   const LabelEncoding enc = encode_labels(fold.train.labels);
-  TrainConfig config = reference_protocol();
+  kme::TrainConfig config = reference_protocol();
   config.standardize = StandardizeMode::train;
-  const KmeModel trained = train(cpu(), fold.train.X.cview(), enc.labels, enc.classes, config);
+  const kme::KmeModel trained = kme::train(cpu(), fold.train.X.cview(), enc.labels, enc.classes, config);
   ASSERT_GE(trained.layers.size(), 2u);
   const std::string path = ::testing::TempDir() + "lwnet_parity_knn_model.lwnet";
-  save_model(trained, path);
-  const KmeModel model = load_model(path);
+  kme::save_model(trained, path);
+  const kme::KmeModel model = kme::load_model(path);
   std::remove(path.c_str());
   for (const Table* data : {&fold.test, &fold.train}) {
-    EXPECT_EQ(predict(gpu(), model, data->X.cview()), predict(cpu(), model, data->X.cview()));
+    EXPECT_EQ(kme::predict(gpu(), model, data->X.cview()), kme::predict(cpu(), model, data->X.cview()));
     // k-NN on the same outputs: identical on both backends whatever produced the outputs.
-    const Matrix<float> outputs = transform(cpu(), model, data->X.cview());
-    EXPECT_EQ(predict_from_outputs(gpu(), model, outputs.cview()), predict_from_outputs(cpu(), model, outputs.cview()));
+    const Matrix<float> outputs = kme::transform(cpu(), model, data->X.cview());
+    EXPECT_EQ(kme::predict_from_outputs(gpu(), model, outputs.cview()), kme::predict_from_outputs(cpu(), model, outputs.cview()));
   }
 }
 

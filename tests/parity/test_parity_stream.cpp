@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "expect_close.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 #include "lwnet/stream.hpp"
 #include "oracle.hpp"
 #include "parity_fixture.hpp"
@@ -49,13 +49,13 @@ TEST_P(CudaStream, StreamingBackendTrainsTheSameNetwork) {
     labels.y.push_back(static_cast<int>(i % 3));
     X(i, 0) += 1.5f * static_cast<float>(i % 3);
   }
-  KmeOptions options;
+  kme::KmeOptions options;
   options.max_layers = 3;
   auto streaming = make_streaming_backend(make_backend(Device::parse(GetParam())), 300000);
   ASSERT_GT(plan_streamed_kernel_matmul(n, n, d, 4, 300000, true).x_chunks, 2);
   const std::vector<std::string> classes{"a", "b", "c"};
-  const KmeModel reference = fit_kme(cpu(), X.cview(), labels, classes, options);
-  const KmeModel streamed = fit_kme(*streaming, X.cview(), labels, classes, options);
+  const kme::KmeModel reference = kme::fit_kme(cpu(), X.cview(), labels, classes, options);
+  const kme::KmeModel streamed = kme::fit_kme(*streaming, X.cview(), labels, classes, options);
   ASSERT_EQ(streamed.layers.size(), reference.layers.size());
   for (std::size_t l = 0; l < reference.layers.size(); ++l) {
     EXPECT_NEAR(streamed.layers[l].sigma, reference.layers[l].sigma, 1e-4 * reference.layers[l].sigma);

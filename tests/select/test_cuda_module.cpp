@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -129,6 +130,35 @@ TEST_F(BackendModule, ExceptionsThrownInsideAreLwnetErrorsOfTheirType) {
   A(1, 0) = 2.0f;
   A(1, 1) = 1.0f;
   EXPECT_TRUE(throws_with<NumericalError>([&] { choice.backend->cholesky(A.view()); }, {"not positive definite"}));
+}
+
+// make_cuda_backend and native_stream (lwnet/cuda.hpp) reach the module through its ABI 2
+// entries, after the same checks as cuda:N; the module's exceptions keep their type.
+TEST_F(BackendModule, CallerStreamEntriesGoThroughTheModule) {
+  const CudaModule& module = open(LWNET_TEST_FAKE_MODULE);
+  ASSERT_TRUE(module.loaded()) << module.failure;
+  const CudaProbe probe = detail::probe_cuda_module(module);
+  int stand_in = 0;  // the fake module only checks that a stream was given
+  std::unique_ptr<Backend> backend = detail::make_module_backend_on_stream(module, probe, 0, &stand_in);
+  ASSERT_NE(backend, nullptr);
+  EXPECT_TRUE(throws_with<InvalidArgument>(
+      [&] { detail::make_module_backend_on_stream(module, probe, 0, nullptr); }, {"no stream given"}));
+  EXPECT_TRUE(throws_with<Unavailable>([&] { detail::make_module_backend_on_stream(module, probe, 2, &stand_in); },
+                                       {"cuda:2 cannot be initialised"}));
+  EXPECT_TRUE(throws_with<Unavailable>([&] { detail::make_module_backend_on_stream(module, probe, 3, &stand_in); },
+                                       {"cannot use cuda:3", "only 3"}));
+  EXPECT_TRUE(throws_with<InvalidArgument>(
+      [&] { detail::make_module_backend_on_stream(module, probe, -1, &stand_in); }, {"-1 is negative"}));
+  // The fake's backends keep host memory: not CUDA backends.
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { detail::module_backend_stream(module, *backend); },
+                                           {"native_stream", "is not a CUDA backend"}));
+  backend.reset();  // before the module closes
+
+  CudaProbe unusable = probe;
+  unusable.device_count = 0;
+  unusable.reason = "the CUDA runtime reports no devices";
+  EXPECT_TRUE(throws_with<Unavailable>([&] { detail::make_module_backend_on_stream(module, unusable, 0, &stand_in); },
+                                       {"cannot use cuda:0: the CUDA runtime reports no devices"}));
 }
 
 TEST_F(BackendModule, OneFromAnotherBuildIsRefusedWithTheReason) {

@@ -15,13 +15,13 @@
 #include <string>
 
 #include "lwnet/error.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 #include "train/kme/growth.hpp"
 #include "train/kme/layer.hpp"
 #include "train/kme/select_validation.hpp"
 #include "train/kme/sigma_search.hpp"
 
-namespace lwnet {
+namespace lwnet::kme {
 
 namespace {
 
@@ -165,4 +165,4 @@ KmeModel fit_kme(Backend& backend, MatrixView<const float> X, const Labels& labe
   return model;
 }
 
-}  // namespace lwnet
+}  // namespace lwnet::kme

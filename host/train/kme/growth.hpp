@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "lwnet/backend.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 #include "lwnet/random.hpp"
 
 namespace lwnet::kme {

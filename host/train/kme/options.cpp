@@ -4,9 +4,9 @@
 #include <string>
 
 #include "lwnet/error.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 
-namespace lwnet {
+namespace lwnet::kme {
 
 namespace {
 
@@ -55,15 +55,6 @@ void KmeOptions::validate() const {
                                           format(kValidationFractionMax) + "], got " + format(validation_fraction));
 }
 
-const char* to_string(StandardizeMode mode) {
-  switch (mode) {
-    case StandardizeMode::train: return "train";
-    case StandardizeMode::separate: return "separate";
-    case StandardizeMode::none: return "none";
-  }
-  return "?";
-}
-
 const char* to_string(RhoMethod method) { return method == RhoMethod::exact ? "exact" : "rff"; }
 
 const char* to_string(Predictor predictor) {
@@ -83,12 +74,6 @@ Selection parse_selection(const std::string& text) {
   throw InvalidArgument("unknown selection rule '" + text + "': expected hsic or validation");
 }
 
-StandardizeMode parse_standardize_mode(const std::string& text) {
-  for (auto m : {StandardizeMode::train, StandardizeMode::separate, StandardizeMode::none})
-    if (text == to_string(m)) return m;
-  throw InvalidArgument("unknown standardisation '" + text + "': expected separate, train or none");
-}
-
 RhoMethod parse_rho_method(const std::string& text) {
   for (auto m : {RhoMethod::exact, RhoMethod::rff})
     if (text == to_string(m)) return m;
@@ -101,4 +86,4 @@ Predictor parse_predictor(const std::string& text) {
   throw InvalidArgument("unknown predictor '" + text + "': expected knn, mean or argmax");
 }
 
-}  // namespace lwnet
+}  // namespace lwnet::kme

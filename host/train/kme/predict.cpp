@@ -4,10 +4,10 @@
 #include <string>
 
 #include "lwnet/error.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 #include "train/kme/layer.hpp"
 
-namespace lwnet {
+namespace lwnet::kme {
 
 namespace {
 
@@ -156,17 +156,6 @@ std::vector<int> predict(Backend& backend, const KmeModel& model, MatrixView<con
   return predict_from_outputs(backend, model, outputs.cview());
 }
 
-double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth) {
-  if (predicted.size() != truth.size() || truth.empty())
-    throw InvalidArgument("accuracy: " + std::to_string(predicted.size()) + " predictions for " +
-                          std::to_string(truth.size()) + " labels");
-  std::size_t correct = 0;
-  for (std::size_t i = 0; i < truth.size(); ++i) correct += predicted[i] == truth[i] ? 1 : 0;
-  return static_cast<double>(correct) / static_cast<double>(truth.size());
-}
-
-namespace kme {
-
 std::vector<int> predict_outputs(Backend& backend, Predictor predictor, int knn_k, int num_classes,
                                  MatrixView<const float> outputs, MatrixView<const float> reference,
                                  const std::vector<int>& reference_labels) {
@@ -178,6 +167,4 @@ std::vector<int> predict_outputs(Backend& backend, Predictor predictor, int knn_
   return {};
 }
 
-}  // namespace kme
-
-}  // namespace lwnet
+}  // namespace lwnet::kme

@@ -1,4 +1,4 @@
-// Selection::validation (network.hpp): each layer's width, and whether to add the layer, chosen
+// Selection::validation (kme.hpp): each layer's width, and whether to add the layer, chosen
 // by the held-out score of a stratified split of the training set.
 #pragma once
 
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "lwnet/backend.hpp"
-#include "lwnet/network.hpp"
+#include "lwnet/kme.hpp"
 
 namespace lwnet::kme {
 

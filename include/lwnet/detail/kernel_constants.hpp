@@ -1,6 +1,7 @@
 // Kernel parameters resolved once on the host into the float constants the CPU and CUDA tile
 // code use, so both backends evaluate the same expression with the same rounding of constants.
-// Plain C++; the LWNET_HD functions also compile as CUDA device code.
+// Plain C++; the LWNET_HD functions also compile as CUDA device code when a CUDA translation unit
+// defines LWNET_HD first (kernels/common/host_device.cuh).
 #pragma once
 
 #include <cstdint>
@@ -9,9 +10,7 @@
 #include "lwnet/kernels.hpp"
 #include "lwnet/matrix.hpp"
 
-#if defined(__CUDACC__)
-#define LWNET_HD __host__ __device__ __forceinline__
-#else
+#ifndef LWNET_HD
 #define LWNET_HD inline
 #endif
 

@@ -2,7 +2,7 @@
 // each layer's weights are the class kernel mean embeddings normalised to unit RKHS norm, layers
 // are added while the normalised HSIC between the layer's output kernel and the labels improves,
 // and prediction is k-nearest neighbours (or the nearest class mean, or argmax) on the last
-// layer's outputs.
+// layer's outputs. Everything here is in lwnet::kme; the trained networks are lwnet::net (net.hpp).
 #pragma once
 
 #include <cstdint>
@@ -16,14 +16,8 @@
 #include "lwnet/ops.hpp"
 #include "lwnet/preprocess.hpp"
 
-namespace lwnet {
+namespace lwnet::kme {
 
-// How test and predicted data are standardised (spec 1.5).
-enum class StandardizeMode {
-  train,     // with the training statistics stored in the model (product default)
-  separate,  // each batch with its own statistics (the reference protocol; batch-dependent)
-  none,
-};
 // rho_j, the RKHS norm of class j's embedding: exact, or the reference implementation's estimate
 // from 200 random Fourier features drawn exactly as scikit-learn's RBFSampler(random_state=1)
 // draws them (numpy's legacy MT19937 stream), the same map at every call.
@@ -44,11 +38,9 @@ enum class Selection {
   validation,
 };
 
-const char* to_string(StandardizeMode mode);
 const char* to_string(RhoMethod method);
 const char* to_string(Predictor predictor);
 const char* to_string(Selection selection);
-StandardizeMode parse_standardize_mode(const std::string& text);
 RhoMethod parse_rho_method(const std::string& text);
 Predictor parse_predictor(const std::string& text);
 Selection parse_selection(const std::string& text);
@@ -184,9 +176,6 @@ std::vector<int> predict(Backend& backend, const KmeModel& model, MatrixView<con
 // Class indices from last-layer outputs (m x m_L, host) with the model's predictor.
 std::vector<int> predict_from_outputs(Backend& backend, const KmeModel& model, MatrixView<const float> outputs);
 
-// Fraction of predictions equal to the labels.
-double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth);
-
 // Model files: the safetensors layout (8-byte little-endian header length, JSON header with
 // dtype/shape/data_offsets and a string-to-string __metadata__, then little-endian tensors).
 // save_model writes a temporary file and renames it over `path`; load_model validates everything
@@ -194,4 +183,4 @@ double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth
 void save_model(const KmeModel& model, const std::string& path);
 KmeModel load_model(const std::string& path);
 
-}  // namespace lwnet
+}  // namespace lwnet::kme

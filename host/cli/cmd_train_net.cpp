@@ -1,0 +1,68 @@
+// `lwnet train --method backprop`: a dense or convolutional network trained by SGD or Adam on the
+// same data options as the closed-form fit, with one progress line per epoch, the accuracies of
+// the trained network, and the model saved for `lwnet predict` / `eval`.
+#include <cstdio>
+#include <iostream>
+#include <optional>
+
+#include "cli/interrupt.hpp"
+#include "cli/net_fit.hpp"
+#include "cli/net_options.hpp"
+#include "cli/net_report.hpp"
+#include "cli/train_command.hpp"
+#include "lwnet/backend.hpp"
+#include "lwnet/error.hpp"
+
+namespace lwnet::cli {
+
+void run_train_net(const TrainCommand& opt, net::Method method) {
+  check_train_command(opt);
+  net::NetOptions options = make_net_options(opt.train, method);
+  const TrainData d = load_train_data(opt);
+  const LabeledData& data = d.data;
+  const std::optional<LabeledData>& test = d.test;
+  const LabelEncoding& encoding = d.encoding;
+  options.image = resolve_image(opt.train.net, options.arch, data.X.cols(), data.sample_shape, data.name);
+  options.validate();
+  std::optional<Truth> test_truth;
+  if (test) test_truth = encode_truth(encoding.classes, test->labels, test_label_source(opt, d));
+  BackendChoice choice = select_backend(Device::parse(opt.train.device));
+  Backend& backend = *choice.backend;
+  const bool text = !opt.train.json;
+  if (text) {
+    std::printf("data    %s: %lld samples x %lld features, %d classes%s\n", data.name.c_str(),
+                static_cast<long long>(data.X.rows()), static_cast<long long>(data.X.cols()),
+                encoding.labels.num_classes,
+                test ? (", test " + std::to_string(test->X.rows()) + " samples").c_str() : "");
+    std::printf("device  %s\n        %s\n", backend.description().c_str(), choice.reason.c_str());
+    print_net_plan(options);
+  }
+
+  stop_if_interrupted("before training: no model was written");
+  const NetRun run = fit_network(backend, data, encoding, test ? &*test : nullptr, test ? &*test_truth : nullptr,
+                                 options, epoch_printer(text, options.epochs));
+  NetFitResult result;
+  result.run = &run;
+  result.device = backend.device().str();
+  result.n_train = data.X.rows();
+  if (test) {
+    result.n_test = test->X.rows();
+    result.unknown_test_labels = test_truth->unknown;
+  }
+  if (!opt.out.empty()) {
+    stop_if_interrupted("after training, before the model was saved: no model was written");
+    net::save_model(run.model, opt.out);
+    stop_if_interrupted("while the model was saved: " + opt.out + " holds the complete model");
+  }
+
+  if (opt.train.json) {
+    nlohmann::json j = net_fit_json(result);
+    if (!opt.out.empty()) j["model"] = opt.out;
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  print_net_fit_summary(result);
+  if (!opt.out.empty()) std::printf("model   saved to %s\n", opt.out.c_str());
+}
+
+}  // namespace lwnet::cli

@@ -1,0 +1,150 @@
+#include "cli/net_options.hpp"
+
+#include <utility>
+
+#include "cli/options.hpp"
+#include "cli/parse.hpp"
+#include "lwnet/error.hpp"
+
+namespace lwnet::cli {
+
+namespace {
+
+// Bounds the CLI reads the numbers within (NetOptions::validate checks them again): wide enough
+// for any real run (NTK-parameterised nets take learning rates of 1 and more), and what keeps a
+// typo (1e30) from running a fit that can only diverge.
+constexpr double kMaxLearningRate = 1e4;
+constexpr double kMaxWeightDecay = 1.0;
+
+// Options that only the closed-form fit reads, and only trained networks read.
+const std::vector<std::string> kKmeOnly = {"--max-layers",    "--sigma-smallest", "--sigma-count", "--hsic-threshold",
+                                           "--noise",         "--rho",            "--extra-columns", "--predict",
+                                           "--knn-k",         "--select",         "--validation-fraction"};
+const std::vector<std::string> kNetOnly = {"--arch",     "--epochs",       "--batch-size", "--lr",   "--optimizer",
+                                           "--momentum", "--weight-decay", "--init",       "--loss", "--image"};
+
+// Runs `parse`; an InvalidArgument it throws is given the option's name in front, unless its
+// message already starts with it, so that the one error line names what the user typed.
+template <class Parse>
+auto naming(const std::string& option, Parse&& parse) -> decltype(parse()) {
+  try {
+    return parse();
+  } catch (const InvalidArgument& e) {
+    const std::string what = e.what();
+    if (what.rfind(option, 0) == 0) throw;
+    throw InvalidArgument(option + ": " + what);
+  }
+}
+
+bool given(CLI::App* cmd, const std::string& name) {
+  const CLI::Option* option = cmd->get_option_no_throw(name);
+  return option != nullptr && option->count() > 0;
+}
+
+}  // namespace
+
+void add_net_options(CLI::App* cmd, NetCliOptions& opt) {
+  cmd->add_option("--method", opt.method,
+                  "kme: the closed-form layer-wise network; backprop: a network trained by SGD or Adam "
+                  "(--arch, --epochs, ...)")
+      ->capture_default_str()
+      ->check(non_empty());
+  cmd->add_option("--arch", opt.arch,
+                  "--method backprop: dense:WIDTHxDEPTH (DEPTH hidden layers of WIDTH units) or conv:WIDTH:S1,S2,... "
+                  "(3x3 convolutions of WIDTH channels with those strides, then global average pooling), each "
+                  "optionally followed by :bn (batch normalisation)")
+      ->capture_default_str()
+      ->check(non_empty());
+  add_integer_option(cmd, "--epochs", opt.numbers.epochs, 1, net::NetOptions::kMaxEpochs,
+                     "--method backprop: passes over the training data");
+  add_integer_option(cmd, "--batch-size", opt.numbers.batch_size, 1, net::NetOptions::kMaxBatchSize,
+                     "--method backprop: samples per SGD step (and per prediction batch)");
+  add_real_option(cmd, "--lr", opt.numbers.learning_rate, {0.0, kMaxLearningRate, true, false},
+                  "--method backprop: learning rate (default: 1 for sgd, 0.01 for adam with --init ntk; 0.05 and "
+                  "0.001 with --init standard)");
+  cmd->add_option("--optimizer", opt.optimizer, "--method backprop: sgd (with --momentum) | adam")
+      ->capture_default_str()
+      ->check(non_empty());
+  add_real_option(cmd, "--momentum", opt.numbers.momentum, {0.0, 1.0, false, true},
+                  "--method backprop, --optimizer sgd: momentum");
+  add_real_option(cmd, "--weight-decay", opt.numbers.weight_decay, {0.0, kMaxWeightDecay},
+                  "--method backprop: L2 weight decay");
+  cmd->add_option("--init", opt.init,
+                  "--method backprop: ntk (W ~ N(0, 1), each layer scaled by 1/sqrt(fan-in)) | standard "
+                  "(W ~ N(0, 1/fan-in))")
+      ->capture_default_str()
+      ->check(non_empty());
+  cmd->add_option("--loss", opt.loss, "--method backprop: cross-entropy | mse (on one-hot targets)")
+      ->capture_default_str()
+      ->check(non_empty());
+  cmd->add_option("--image", opt.image,
+                  "--method backprop: each row is an HxWxC image (HWC order), as conv nets need for CSV data; "
+                  "IDX files keep their own HxW (or HxWxC)")
+      ->check(non_empty());
+}
+
+net::Method parse_method_option(const NetCliOptions& opt) {
+  return naming("--method", [&] { return net::parse_method(opt.method); });
+}
+
+void check_method_options(CLI::App* cmd, net::Method method, const TrainOptions& train,
+                          const std::vector<std::string>& extra_kme_only) {
+  const bool method_given = given(cmd, "--method");
+  const std::string method_text =
+      std::string("--method ") + net::to_string(method) + (method_given ? "" : " (the default)");
+  if (method == net::Method::kme) {
+    for (const std::string& name : kNetOnly)
+      if (given(cmd, name))
+        throw InvalidArgument(name + " applies to --method backprop (a trained network), not " + method_text);
+    return;
+  }
+  std::vector<std::string> kme_only = kKmeOnly;
+  kme_only.insert(kme_only.end(), extra_kme_only.begin(), extra_kme_only.end());
+  for (const std::string& name : kme_only)
+    if (given(cmd, name)) throw InvalidArgument(name + " applies to --method kme, not " + method_text);
+  if (naming("--standardize", [&] { return parse_standardize_mode(train.standardize); }) == StandardizeMode::separate)
+    throw InvalidArgument("--standardize separate applies to --method kme, not " + method_text +
+                          ": a network standardises every batch with the training statistics (train) or not at all "
+                          "(none)");
+  const net::OptimizerKind optimizer = naming("--optimizer", [&] { return net::parse_optimizer(train.net.optimizer); });
+  if (optimizer != net::OptimizerKind::sgd && given(cmd, "--momentum"))
+    throw InvalidArgument(std::string("--momentum applies to --optimizer sgd, not --optimizer ") +
+                          net::to_string(optimizer));
+}
+
+net::NetOptions make_net_options(const TrainOptions& train, net::Method method) {
+  const NetCliOptions& cli = train.net;
+  net::NetOptions o = cli.numbers;
+  o.method = method;
+  o.arch = naming("--arch", [&] { return net::Architecture::parse(cli.arch); });
+  o.optimizer = naming("--optimizer", [&] { return net::parse_optimizer(cli.optimizer); });
+  o.init = naming("--init", [&] { return net::parse_init(cli.init); });
+  o.loss = naming("--loss", [&] { return net::parse_loss(cli.loss); });
+  o.seed = train.seed;
+  o.standardize = naming("--standardize", [&] { return parse_standardize_mode(train.standardize); });
+  o.image = {};
+  return o;
+}
+
+net::ImageShape resolve_image(const NetCliOptions& opt, const net::Architecture& arch, std::int64_t features,
+                              const std::vector<std::int64_t>& sample_shape, const std::string& source) {
+  const bool conv = arch.kind == net::Architecture::Kind::conv;
+  net::ImageShape image;
+  if (!opt.image.empty()) {
+    image = naming("--image", [&] { return net::ImageShape::parse(opt.image); });
+    if (image.features() != features)
+      throw InvalidArgument("--image " + opt.image + " is " + std::to_string(image.features()) +
+                            " values per sample, but " + source + " has " + std::to_string(features) + " features");
+  } else if (sample_shape.size() == 2 || sample_shape.size() == 3) {
+    image.height = sample_shape[0];
+    image.width = sample_shape[1];
+    image.channels = sample_shape.size() == 3 ? sample_shape[2] : 1;
+  } else if (conv) {
+    throw InvalidArgument("--arch " + opt.arch + " needs each sample as an image: pass --image HxWxC with H*W*C = " +
+                          std::to_string(features) + ", the features of " + source +
+                          " (IDX files of H x W or H x W x C samples give it themselves)");
+  }
+  return conv ? image : net::ImageShape{};  // a dense net flattens each row, whatever its shape
+}
+
+}  // namespace lwnet::cli

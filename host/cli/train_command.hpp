@@ -1,0 +1,45 @@
+// `lwnet train`'s options and the data both methods train on: the training set, an optional test
+// set (--test, or a seeded --test-fraction split of the training data) and the label encoding.
+// The closed-form fit runs in cmd_train.cpp, a trained network in cmd_train_net.cpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "cli/options.hpp"
+
+namespace lwnet::cli {
+
+struct TrainCommand {
+  DataOptions data;
+  std::string test;
+  std::string test_labels;
+  double test_fraction = 0.0;  // 0: not given (the parser refuses 0 itself)
+  std::string out;
+  std::string memory_budget = "auto";
+  TrainOptions train;
+};
+
+// --test / --test-labels / --test-fraction that contradict each other, and an --out that would
+// replace an input or cannot be written: refused before any data is read.
+void check_train_command(const TrainCommand& opt);
+
+struct TrainData {
+  LabeledData data;
+  std::optional<LabeledData> test;
+  LabelEncoding encoding;
+  std::string label_source;  // where the training labels came from, for messages
+  bool split = false;        // the test set is a --test-fraction split of --data
+};
+// Loads the training data and the test set (or splits it off with `seed`) and encodes the labels;
+// InvalidArgument / IoError naming the file when the test set's width differs or the training
+// labels hold a single class.
+TrainData load_train_data(const TrainCommand& opt);
+// Where the test labels came from, for messages.
+std::string test_label_source(const TrainCommand& opt, const TrainData& d);
+
+// A trained network (--method backprop): fit, report per epoch and in sum, save.
+void run_train_net(const TrainCommand& opt, net::Method method);
+
+}  // namespace lwnet::cli

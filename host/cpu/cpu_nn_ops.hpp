@@ -1,0 +1,19 @@
+// Internal pieces of the CPU NnOps shared by cpu_nn_ops.cpp (the family) and cpu_nn_conv.cpp (the
+// 3x3 convolution lowering). Arguments are already validated by the NnOps front end.
+#pragma once
+
+#include "cpu/thread_pool.hpp"
+#include "lwnet/matrix.hpp"
+#include "lwnet/nn_ops.hpp"
+
+namespace lwnet::cpu {
+
+// cols ((N*Ho*Wo) x 9C) = the 3x3 patches of X (N x H*W*C), (ky, kx, c) order, zeros in the padding.
+template <class T>
+void im2col_3x3_host(ThreadPool& pool, MatrixView<const T> X, const Conv3x3Shape& shape, MatrixView<T> cols);
+
+// dX (N x H*W*C) = every entry of dcols summed back into its pixel (the adjoint of im2col); overwrites dX.
+template <class T>
+void col2im_3x3_host(ThreadPool& pool, MatrixView<const T> dcols, const Conv3x3Shape& shape, MatrixView<T> dX);
+
+}  // namespace lwnet::cpu

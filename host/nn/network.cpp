@@ -1,0 +1,124 @@
+#include "nn/network.hpp"
+
+#include <utility>
+
+#include "lwnet/error.hpp"
+
+namespace lwnet::nn {
+
+net::ImageShape conv_input_shape(const net::NetOptions& options, std::int64_t input_features) {
+  if (options.image.empty())
+    throw InvalidArgument("a conv net needs the image shape of its inputs (--image HxWxC for CSV data)");
+  if (options.image.features() != input_features)
+    throw InvalidArgument("the image shape " + options.image.str() + " has " + std::to_string(options.image.features()) +
+                          " values but the data have " + std::to_string(input_features) + " features");
+  return options.image;
+}
+
+std::vector<ParameterShape> parameter_shapes(const net::NetOptions& options, std::int64_t input_features,
+                                             int num_classes) {
+  const net::Architecture& arch = options.arch;
+  std::vector<ParameterShape> shapes;
+  auto add_linear = [&](const std::string& name, std::int64_t fan_in, std::int64_t fan_out) {
+    shapes.push_back({name + ".weight", fan_in, fan_out});
+    shapes.push_back({name + ".bias", 1, fan_out});
+  };
+  std::int64_t features = input_features;
+  if (arch.kind == net::Architecture::Kind::dense) {
+    for (int l = 0; l < arch.depth; ++l) {
+      add_linear("layer." + std::to_string(l + 1), features, arch.width);
+      features = arch.width;
+    }
+  } else {
+    std::int64_t channels = conv_input_shape(options, input_features).channels;
+    for (std::size_t l = 0; l < arch.strides.size(); ++l) {
+      add_linear("layer." + std::to_string(l + 1), 9 * channels, arch.width);
+      channels = arch.width;
+    }
+    features = arch.width;
+  }
+  add_linear("readout", features, num_classes);
+  return shapes;
+}
+
+template <class T>
+template <class M, class... Args>
+M* Network<T>::add(Args&&... args) {
+  auto module = std::make_unique<M>(backend_, std::forward<Args>(args)...);
+  M* raw = module.get();
+  modules_.push_back(std::move(module));
+  return raw;
+}
+
+template <class T>
+Network<T>::Network(Backend& backend, const net::NetOptions& options, std::int64_t input_features, int num_classes)
+    : backend_(backend) {
+  const Parameterisation p = options.init == net::Init::ntk ? Parameterisation::ntk : Parameterisation::standard;
+  const net::Architecture& arch = options.arch;
+  std::int64_t features = input_features;
+  auto add_block_tail = [&](HiddenBlock<T>& block, std::int64_t width) {
+    if (arch.batch_norm) block.batch_norm = add<BatchNorm<T>>(width, options.bn_epsilon);
+    block.activation = add<ActivationModule<T>>(Activation::relu, width);
+    blocks_.push_back(block);
+  };
+  if (arch.kind == net::Architecture::Kind::dense) {
+    for (int l = 0; l < arch.depth; ++l) {
+      HiddenBlock<T> block;
+      block.linear = add<Dense<T>>("layer." + std::to_string(l + 1), features, arch.width, p);
+      features = arch.width;
+      add_block_tail(block, features);
+    }
+  } else {
+    const net::ImageShape image = conv_input_shape(options, input_features);
+    Conv3x3Shape shape{image.height, image.width, image.channels, 1};
+    for (std::size_t l = 0; l < arch.strides.size(); ++l) {
+      shape.stride = arch.strides[l];
+      HiddenBlock<T> block;
+      auto* conv = add<Conv2d<T>>("layer." + std::to_string(l + 1), shape, arch.width, p);
+      block.linear = conv;
+      features = conv->output_features();
+      add_block_tail(block, features);
+      shape = Conv3x3Shape{shape.out_height(), shape.out_width(), arch.width, 1};
+    }
+    pool_ = add<GlobalAvgPool<T>>(shape.height * shape.width, arch.width);
+    features = arch.width;
+  }
+  readout_ = add<Dense<T>>("readout", features, num_classes, p);
+}
+
+template <class T>
+void Network<T>::initialise(std::uint64_t seed) {
+  // Each weight matrix takes the next run of counters, so no two share a draw.
+  std::uint64_t offset = 0;
+  for (const HiddenBlock<T>& block : blocks_) {
+    block.linear->initialise(seed, offset);
+    offset += static_cast<std::uint64_t>(block.linear->weight().value.size());
+  }
+  readout_->initialise(seed, offset);
+}
+
+template <class T>
+MatrixView<const T> Network<T>::forward(MatrixView<const T> X) {
+  MatrixView<const T> a = X;
+  for (auto& module : modules_) a = module->forward(a);
+  return a;
+}
+
+template <class T>
+void Network<T>::backward(MatrixView<const T> output_error) {
+  MatrixView<const T> delta = output_error;
+  for (std::size_t i = modules_.size(); i-- > 0;) delta = modules_[i]->backward(delta, i > 0);
+}
+
+template <class T>
+std::vector<Parameter<T>*> Network<T>::parameters() {
+  std::vector<Parameter<T>*> all;
+  for (auto& module : modules_)
+    for (Parameter<T>* p : module->parameters()) all.push_back(p);
+  return all;
+}
+
+template class Network<float>;
+template class Network<double>;
+
+}  // namespace lwnet::nn

@@ -1,0 +1,74 @@
+// A feed-forward network of hidden blocks and a readout, built from an Architecture:
+//   dense: [Dense -> (BatchNorm) -> ReLU] x depth -> Dense readout
+//   conv:  [Conv2d 3x3 -> (BatchNorm) -> ReLU] x strides -> GlobalAvgPool -> Dense readout
+// A block's linear map is what a learning rule updates and whose feedback it may replace.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lwnet/net.hpp"
+#include "nn/linear.hpp"
+#include "nn/shape_ops.hpp"
+
+namespace lwnet::nn {
+
+template <class T>
+struct HiddenBlock {
+  LinearMap<T>* linear = nullptr;
+  BatchNorm<T>* batch_norm = nullptr;  // null without ":bn"
+  ActivationModule<T>* activation = nullptr;
+};
+
+template <class T>
+class Network {
+ public:
+  // input_features: the flattened input width (checked against options.image for conv nets).
+  Network(Backend& backend, const net::NetOptions& options, std::int64_t input_features, int num_classes);
+
+  // Draws every weight from options.seed (biases 0): the same numbers on every backend.
+  void initialise(std::uint64_t seed);
+
+  // The outputs F (N x classes) of a batch; valid until the next forward.
+  MatrixView<const T> forward(MatrixView<const T> X);
+  // Backprop of dL/dF through every module: each parameter's grad is written.
+  void backward(MatrixView<const T> output_error);
+
+  const std::vector<HiddenBlock<T>>& blocks() const { return blocks_; }
+  Dense<T>& readout() { return *readout_; }
+  GlobalAvgPool<T>* pool() { return pool_; }
+  // Every module in forward order.
+  const std::vector<std::unique_ptr<Module<T>>>& modules() const { return modules_; }
+  // Every parameter in forward order (layer.1.weight, layer.1.bias, ..., readout.bias).
+  std::vector<Parameter<T>*> parameters();
+  std::int64_t input_features() const { return modules_.front()->input_features(); }
+  int num_classes() const { return static_cast<int>(readout_->output_features()); }
+
+ private:
+  template <class M, class... Args>
+  M* add(Args&&... args);
+
+  Backend& backend_;
+  std::vector<std::unique_ptr<Module<T>>> modules_;
+  std::vector<HiddenBlock<T>> blocks_;
+  GlobalAvgPool<T>* pool_ = nullptr;
+  Dense<T>* readout_ = nullptr;
+};
+
+// The name and shape of each parameter of the network an architecture builds, in forward order,
+// computed without building it (model files are checked against it before any allocation).
+struct ParameterShape {
+  std::string name;
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+};
+std::vector<ParameterShape> parameter_shapes(const net::NetOptions& options, std::int64_t input_features,
+                                             int num_classes);
+
+// The image geometry a conv net's first layer sees; throws InvalidArgument when the options give
+// none or it does not match the input width.
+net::ImageShape conv_input_shape(const net::NetOptions& options, std::int64_t input_features);
+
+}  // namespace lwnet::nn

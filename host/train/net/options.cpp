@@ -1,0 +1,168 @@
+// Parsing and validation of the trained networks' options (lwnet/net.hpp).
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lwnet/error.hpp"
+#include "lwnet/net.hpp"
+
+namespace lwnet::net {
+
+namespace {
+
+// A positive decimal integer at most `max`, or nullopt-like -1.
+std::int64_t parse_count(const std::string& text, std::int64_t max) {
+  if (text.empty() || text.size() > 18) return -1;
+  std::int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v >= 1 && v <= max ? v : -1;
+}
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> parts;
+  std::string::size_type start = 0;
+  while (true) {
+    const auto end = text.find(sep, start);
+    parts.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) return parts;
+    start = end + 1;
+  }
+}
+
+[[noreturn]] void bad_arch(const std::string& text, const std::string& why) {
+  throw InvalidArgument("--arch '" + text + "': " + why +
+                        " (expected dense:WIDTHxDEPTH or conv:WIDTH:S1,S2,..., optionally followed by :bn)");
+}
+
+}  // namespace
+
+Architecture Architecture::parse(const std::string& text) {
+  std::vector<std::string> parts = split(text, ':');
+  Architecture arch;
+  if (parts.size() >= 2 && parts.back() == "bn") {
+    arch.batch_norm = true;
+    parts.pop_back();
+  }
+  if (parts[0] == "dense") {
+    if (parts.size() != 2) bad_arch(text, "a dense net has one field, WIDTHxDEPTH");
+    const auto x = parts[1].find('x');
+    if (x == std::string::npos) bad_arch(text, "the dense field is WIDTHxDEPTH, e.g. 256x2");
+    arch.kind = Kind::dense;
+    arch.width = parse_count(parts[1].substr(0, x), kMaxWidth);
+    const std::string depth = parts[1].substr(x + 1);
+    const std::int64_t d = depth == "0" ? 0 : parse_count(depth, kMaxDepth);
+    if (arch.width < 1) bad_arch(text, "WIDTH must be an integer in [1, " + std::to_string(kMaxWidth) + "]");
+    if (d < 0) bad_arch(text, "DEPTH must be an integer in [0, " + std::to_string(kMaxDepth) + "]");
+    arch.depth = static_cast<int>(d);
+    if (arch.batch_norm && arch.depth == 0) bad_arch(text, ":bn needs at least one hidden layer");
+    return arch;
+  }
+  if (parts[0] == "conv") {
+    if (parts.size() != 3) bad_arch(text, "a conv net has two fields, WIDTH and the strides");
+    arch.kind = Kind::conv;
+    arch.width = parse_count(parts[1], kMaxWidth);
+    if (arch.width < 1) bad_arch(text, "WIDTH must be an integer in [1, " + std::to_string(kMaxWidth) + "]");
+    for (const std::string& s : split(parts[2], ',')) {
+      const std::int64_t stride = parse_count(s, 64);
+      if (stride < 1) bad_arch(text, "each stride must be an integer in [1, 64]");
+      arch.strides.push_back(static_cast<int>(stride));
+    }
+    if (static_cast<int>(arch.strides.size()) > kMaxDepth) bad_arch(text, "too many layers");
+    arch.depth = static_cast<int>(arch.strides.size());
+    return arch;
+  }
+  bad_arch(text, "unknown kind '" + parts[0] + "'");
+}
+
+std::string Architecture::str() const {
+  std::string s;
+  if (kind == Kind::dense) {
+    s = "dense:" + std::to_string(width) + "x" + std::to_string(depth);
+  } else {
+    s = "conv:" + std::to_string(width) + ":";
+    for (std::size_t i = 0; i < strides.size(); ++i) s += (i ? "," : "") + std::to_string(strides[i]);
+  }
+  return batch_norm ? s + ":bn" : s;
+}
+
+ImageShape ImageShape::parse(const std::string& text) {
+  const std::vector<std::string> parts = split(text, 'x');
+  const std::int64_t kMaxSide = 1 << 20;
+  ImageShape shape;
+  if (parts.size() == 3) {
+    shape.height = parse_count(parts[0], kMaxSide);
+    shape.width = parse_count(parts[1], kMaxSide);
+    shape.channels = parse_count(parts[2], kMaxSide);
+  }
+  if (parts.size() != 3 || shape.height < 1 || shape.width < 1 || shape.channels < 1)
+    throw InvalidArgument("--image '" + text + "': expected HEIGHTxWIDTHxCHANNELS with positive integers, e.g. 28x28x1");
+  return shape;
+}
+
+std::string ImageShape::str() const {
+  return std::to_string(height) + "x" + std::to_string(width) + "x" + std::to_string(channels);
+}
+
+const char* to_string(Method m) { return m == Method::kme ? "kme" : "backprop"; }
+const char* to_string(Init i) { return i == Init::ntk ? "ntk" : "standard"; }
+const char* to_string(LossKind l) { return l == LossKind::cross_entropy ? "cross-entropy" : "mse"; }
+const char* to_string(OptimizerKind o) { return o == OptimizerKind::sgd ? "sgd" : "adam"; }
+
+Method parse_method(const std::string& text) {
+  if (text == "kme") return Method::kme;
+  if (text == "backprop") return Method::backprop;
+  throw InvalidArgument("--method '" + text + "': expected kme or backprop");
+}
+Init parse_init(const std::string& text) {
+  if (text == "ntk") return Init::ntk;
+  if (text == "standard") return Init::standard;
+  throw InvalidArgument("--init '" + text + "': expected ntk or standard");
+}
+LossKind parse_loss(const std::string& text) {
+  if (text == "cross-entropy") return LossKind::cross_entropy;
+  if (text == "mse") return LossKind::mse;
+  throw InvalidArgument("--loss '" + text + "': expected cross-entropy or mse");
+}
+OptimizerKind parse_optimizer(const std::string& text) {
+  if (text == "sgd") return OptimizerKind::sgd;
+  if (text == "adam") return OptimizerKind::adam;
+  throw InvalidArgument("--optimizer '" + text + "': expected sgd or adam");
+}
+
+double default_learning_rate(OptimizerKind optimizer, Init init) {
+  if (optimizer == OptimizerKind::sgd) return init == Init::ntk ? 1.0 : 0.05;
+  return init == Init::ntk ? 0.01 : 0.001;
+}
+
+double NetOptions::effective_learning_rate() const {
+  return learning_rate > 0.0 ? learning_rate : default_learning_rate(optimizer, init);
+}
+
+void NetOptions::validate() const {
+  auto in = [](double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; };
+  if (method == Method::kme) throw InvalidArgument("NetOptions: method kme is the closed-form network (lwnet::kme::train)");
+  if (epochs < 1 || epochs > kMaxEpochs)
+    throw InvalidArgument("--epochs must be in [1, " + std::to_string(kMaxEpochs) + "]");
+  if (batch_size < 1 || batch_size > kMaxBatchSize)
+    throw InvalidArgument("--batch-size must be in [1, " + std::to_string(kMaxBatchSize) + "]");
+  if (!in(learning_rate, 0.0, 1e6))
+    throw InvalidArgument("--lr must be a positive finite number (at most 1e6), or 0 for the optimiser's default");
+  if (!in(momentum, 0.0, 1.0) || momentum >= 1.0) throw InvalidArgument("--momentum must be in [0, 1)");
+  if (!in(weight_decay, 0.0, 1e6)) throw InvalidArgument("--weight-decay must be a finite number >= 0");
+  if (!in(adam_beta1, 0.0, 1.0) || adam_beta1 >= 1.0 || !in(adam_beta2, 0.0, 1.0) || adam_beta2 >= 1.0)
+    throw InvalidArgument("Adam's betas must be in [0, 1)");
+  if (!in(adam_epsilon, 0.0, 1.0) || adam_epsilon == 0.0) throw InvalidArgument("Adam's epsilon must be in (0, 1]");
+  if (!in(bn_epsilon, 0.0, 1.0) || bn_epsilon == 0.0)
+    throw InvalidArgument("the batch-norm epsilon must be in (0, 1]");
+  if (arch.width < 1 || arch.width > Architecture::kMaxWidth) throw InvalidArgument("--arch: width out of range");
+  if (arch.kind == Architecture::Kind::conv && arch.strides.empty())
+    throw InvalidArgument("--arch: a conv net needs at least one stride");
+  if (standardize == StandardizeMode::separate)
+    throw InvalidArgument("--standardize separate is for the closed-form network; trained nets use train or none");
+}
+
+}  // namespace lwnet::net

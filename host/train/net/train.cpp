@@ -1,0 +1,160 @@
+// lwnet::net::train: mini-batch training of a Network with a learning rule, an optimiser and a
+// loss, written once against the backend's families. Per epoch the training set is permuted on
+// the backend (one gather) and its labels uploaded once, so a step is a chain of queued backend
+// calls with no host synchronisation; the loss and correct counts stay in backend memory until
+// the epoch's end.
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "lwnet/error.hpp"
+#include "lwnet/net.hpp"
+#include "lwnet/random.hpp"
+#include "nn/learning_rule.hpp"
+#include "nn/loss.hpp"
+#include "nn/optimizer.hpp"
+#include "train/kme/layer.hpp"
+#include "train/net/net_internal.hpp"
+
+namespace lwnet::net {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::uint64_t kShuffleSalt = 0x53485546464c4531ULL;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+Matrix<std::int32_t> int_labels(const std::vector<int>& y, const std::vector<std::int64_t>* order) {
+  const auto n = static_cast<std::int64_t>(order ? order->size() : y.size());
+  Matrix<std::int32_t> out = Matrix<std::int32_t>::host(n, 1);
+  for (std::int64_t i = 0; i < n; ++i)
+    out(i, 0) = y[static_cast<std::size_t>(order ? (*order)[static_cast<std::size_t>(i)] : i)];
+  return out;
+}
+
+void check_training_data(MatrixView<const float> X, const Labels& labels, const std::vector<std::string>& classes,
+                         const NetOptions& options) {
+  options.validate();
+  labels.validate(X.rows(), "train");
+  if (static_cast<int>(classes.size()) != labels.num_classes)
+    throw InvalidArgument("train: " + std::to_string(classes.size()) + " class names for " +
+                          std::to_string(labels.num_classes) + " classes");
+  if (labels.num_classes < 2) throw InvalidArgument("train: a classifier needs at least 2 classes");
+}
+
+}  // namespace
+
+Matrix<float> preprocess(const NetModel& model, MatrixView<const float> X_raw, const char* op) {
+  Matrix<float> X = kme::checked_host_copy(X_raw, op);
+  if (X.cols() != model.input_dim)
+    throw InvalidArgument(std::string(op) + ": the data have " + std::to_string(X.cols()) +
+                          " features but the model was trained on " + std::to_string(model.input_dim));
+  if (model.options.standardize == StandardizeMode::train) model.statistics.apply(X.view());
+  return X;
+}
+
+std::int64_t count_correct(Backend& backend, nn::Network<float>& net, MatrixView<const float> X,
+                           MatrixView<const std::int32_t> labels, std::int64_t batch_size) {
+  Matrix<std::int64_t> correct = backend.allocate<std::int64_t>(1, 1);
+  backend.copy(Matrix<std::int64_t>::host(1, 1).cview(), correct.view());
+  for (std::int64_t start = 0; start < X.rows(); start += batch_size) {
+    const std::int64_t rows = std::min(batch_size, X.rows() - start);
+    const MatrixView<const float> F = net.forward(X.row_range(start, rows));
+    backend.nn().count_correct(F, labels.row_range(start, rows), correct.view());
+  }
+  return backend.download(correct.cview())(0, 0);
+}
+
+NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
+               const std::vector<std::string>& classes, const NetOptions& options, const EvalSet& test,
+               const EpochCallback& progress) {
+  const auto fit_start = Clock::now();
+  check_training_data(X_raw, labels, classes, options);
+  NetModel model;
+  model.options = options;
+  model.input_dim = X_raw.cols();
+  model.classes = classes;
+  Matrix<float> X_host = kme::checked_host_copy(X_raw, "train");
+  if (options.standardize == StandardizeMode::train) {
+    model.statistics = Standardizer::fit(X_host.cview());
+    model.statistics.apply(X_host.view());
+  }
+  const int c = labels.num_classes;
+  const std::int64_t n = X_host.rows();
+
+  nn::Network<float> net(backend, options, model.input_dim, c);
+  net.initialise(options.seed);
+  nn::Loss<float> loss(backend, options.loss, c);
+  nn::Optimizer<float> optimizer(backend, options, net.parameters());
+  std::unique_ptr<nn::LearningRule<float>> rule = nn::make_learning_rule<float>(options.method);
+
+  const Matrix<float> X = backend.upload(X_host.cview());
+  X_host = Matrix<float>();
+  Matrix<float> X_epoch = backend.allocate<float>(n, model.input_dim);
+  Matrix<std::int32_t> labels_epoch = backend.allocate<std::int32_t>(n, 1);
+  Matrix<float> targets_epoch = options.loss == LossKind::mse ? backend.allocate<float>(n, c) : Matrix<float>();
+
+  Matrix<float> X_test;
+  Matrix<std::int32_t> labels_test;
+  if (test.labels != nullptr) {
+    test.labels->validate(test.X.rows(), "test");
+    X_test = backend.upload(preprocess(model, test.X, "test").cview());
+    labels_test = backend.upload(int_labels(test.labels->y, nullptr).cview());
+  }
+
+  Matrix<double> loss_sum = backend.allocate<double>(1, 1);
+  Matrix<std::int64_t> correct = backend.allocate<std::int64_t>(1, 1);
+  Rng rng(options.seed ^ kShuffleSalt);
+  const std::int64_t batches = (n + options.batch_size - 1) / options.batch_size;
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto epoch_start = Clock::now();
+    backend.nn().fill(loss_sum.view(), 0.0);
+    backend.copy(Matrix<std::int64_t>::host(1, 1).cview(), correct.view());
+    const std::vector<std::int64_t> order = rng.sample_without_replacement(n, n);
+    backend.gather_rows(X.cview(), order, X_epoch.view());
+    backend.copy(int_labels(labels.y, &order).cview(), labels_epoch.view());
+    if (options.loss == LossKind::mse) {
+      std::vector<int> permuted(order.size());
+      for (std::size_t i = 0; i < order.size(); ++i) permuted[i] = labels.y[static_cast<std::size_t>(order[i])];
+      backend.copy(nn::mse_targets(permuted, c).cview(), targets_epoch.view());
+    }
+    for (std::int64_t start = 0; start < n; start += options.batch_size) {
+      const std::int64_t rows = std::min(options.batch_size, n - start);
+      const MatrixView<const float> Xb = X_epoch.cview().row_range(start, rows);
+      nn::BatchTargets<float> targets;
+      targets.labels = labels_epoch.cview().row_range(start, rows);
+      if (options.loss == LossKind::mse) targets.values = targets_epoch.cview().row_range(start, rows);
+      const MatrixView<const float> F = net.forward(Xb);
+      const MatrixView<const float> e = loss.error(F, targets, loss_sum.view());
+      backend.nn().count_correct(F, targets.labels, correct.view());
+      rule->compute_gradients(net, Xb, e);
+      optimizer.step();
+    }
+    EpochRecord record;
+    record.epoch = epoch;
+    record.loss = backend.download(loss_sum.cview())(0, 0) / static_cast<double>(batches);
+    record.train_accuracy = static_cast<double>(backend.download(correct.cview())(0, 0)) / static_cast<double>(n);
+    record.seconds = seconds_since(epoch_start);
+    record.samples_per_second = record.seconds > 0 ? static_cast<double>(n) / record.seconds : 0.0;
+    if (!std::isfinite(record.loss))
+      throw NumericalError("train: the loss became " + std::to_string(record.loss) + " in epoch " +
+                           std::to_string(epoch) + " (lower --lr)");
+    if (test.labels != nullptr)
+      record.test_accuracy = static_cast<double>(count_correct(backend, net, X_test.cview(), labels_test.cview(),
+                                                               options.batch_size)) /
+                             static_cast<double>(X_test.rows());
+    model.history.push_back(record);
+    if (progress) progress(record);
+  }
+  for (nn::Parameter<float>* p : net.parameters())
+    model.parameters.push_back(NamedTensor{p->name, backend.download(p->value.cview())});
+  model.fit_seconds = seconds_since(fit_start);
+  return model;
+}
+
+}  // namespace lwnet::net

@@ -1,0 +1,170 @@
+// Trained networks: dense and convolutional nets fitted by SGD or Adam on mini-batches, on any
+// backend with the NnOps and Blas families. How each layer's weight update is formed is the
+// learning rule (Method): ordinary backprop here; the layer-wise rules of spec section 2 (Align,
+// FA, DFA) plug into the same networks.
+//
+// Parameterisation (spec 2.1): `ntk` draws W ~ N(0, 1) and scales each linear map by
+// 1/sqrt(fan_in) in the forward pass (biases 0); `standard` draws W ~ N(0, 1/fan_in) with no
+// scale. Batch normalisation (":bn") has no affine parameters and uses the batch's statistics per
+// feature position, in training and at prediction alike (no running averages), so predictions of
+// a ":bn" net depend on the batch: lwnet predicts in batches of the training batch size, in the
+// order given.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "lwnet/backend.hpp"
+#include "lwnet/matrix.hpp"
+#include "lwnet/ops.hpp"
+#include "lwnet/preprocess.hpp"
+
+namespace lwnet::net {
+
+// `dense:WIDTHxDEPTH` (DEPTH hidden layers of WIDTH units, then a linear readout) or
+// `conv:WIDTH:S1,S2,...` (3x3 SAME convolutions of WIDTH channels with those strides, then
+// global average pooling and a linear readout), each optionally followed by `:bn`.
+struct Architecture {
+  enum class Kind { dense, conv };
+  static constexpr std::int64_t kMaxWidth = 1 << 16;
+  static constexpr int kMaxDepth = 1000;
+
+  Kind kind = Kind::dense;
+  std::int64_t width = 256;
+  int depth = 2;             // dense: hidden layers (0: a linear model)
+  std::vector<int> strides;  // conv: one per convolution
+  bool batch_norm = false;
+
+  // Throws InvalidArgument quoting the text and saying what is expected.
+  static Architecture parse(const std::string& text);
+  std::string str() const;
+  int hidden_layers() const { return kind == Kind::dense ? depth : static_cast<int>(strides.size()); }
+};
+
+// Height x width x channels of an image input, HWC order in each row.
+struct ImageShape {
+  std::int64_t height = 0;
+  std::int64_t width = 0;
+  std::int64_t channels = 0;
+
+  bool empty() const { return height == 0; }
+  std::int64_t features() const { return height * width * channels; }
+  // "28x28x1"; parse throws InvalidArgument.
+  static ImageShape parse(const std::string& text);
+  std::string str() const;
+};
+
+enum class Method { kme, backprop };
+enum class Init { ntk, standard };
+enum class LossKind { cross_entropy, mse };
+enum class OptimizerKind { sgd, adam };
+
+const char* to_string(Method m);
+const char* to_string(Init i);
+const char* to_string(LossKind l);
+const char* to_string(OptimizerKind o);
+// Each throws InvalidArgument listing the accepted names.
+Method parse_method(const std::string& text);
+Init parse_init(const std::string& text);
+LossKind parse_loss(const std::string& text);
+OptimizerKind parse_optimizer(const std::string& text);
+
+struct NetOptions {
+  static constexpr int kMaxEpochs = 1000000;
+  static constexpr std::int64_t kMaxBatchSize = 1 << 24;
+
+  Method method = Method::backprop;
+  Architecture arch;
+  ImageShape image;  // required by conv nets; empty for dense ones (a dense net flattens an image)
+  int epochs = 10;
+  std::int64_t batch_size = 100;
+  OptimizerKind optimizer = OptimizerKind::sgd;
+  double learning_rate = 0.0;  // 0: default_learning_rate(optimizer, init); see effective_learning_rate()
+  double momentum = 0.9;       // SGD only
+  double weight_decay = 0.0;
+  double adam_beta1 = 0.9;
+  double adam_beta2 = 0.999;
+  double adam_epsilon = 1e-8;
+  Init init = Init::ntk;
+  LossKind loss = LossKind::cross_entropy;
+  double bn_epsilon = 1e-6;    // the Align code's value
+  std::uint64_t seed = 0;
+  StandardizeMode standardize = StandardizeMode::train;  // train or none
+
+  // Throws InvalidArgument naming the option (as the CLI spells it) when a value is out of range.
+  void validate() const;
+  // learning_rate, or the default for the optimiser and parameterisation when it is 0.
+  double effective_learning_rate() const;
+};
+
+// The default step size: under the NTK parameterisation a weight's update moves a layer's output
+// fan_in times less than under the standard one (SGD) or sqrt(fan_in) times less (Adam), so its
+// steps are larger: sgd 1 (ntk) or 0.05 (standard); adam 0.01 (ntk) or 0.001 (standard).
+double default_learning_rate(OptimizerKind optimizer, Init init);
+
+// One epoch's figures. Accuracies are NaN where there was nothing to measure.
+struct EpochRecord {
+  int epoch = 0;                  // 1-based
+  double loss = 0.0;              // mean training loss over the epoch's batches
+  double train_accuracy = 0.0;    // of the live network on each batch before its update
+  double test_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double seconds = 0.0;           // the epoch's training time alone (no evaluation)
+  double samples_per_second = 0.0;
+};
+using EpochCallback = std::function<void(const EpochRecord&)>;
+
+// A parameter tensor of the trained network, on the host: "layer.1.weight" (fan_in x fan_out),
+// "layer.1.bias" (1 x fan_out), ..., "readout.weight", "readout.bias".
+struct NamedTensor {
+  std::string name;
+  Matrix<float> value;
+};
+
+struct NetModel {
+  static constexpr int kFormatVersion = 1;
+
+  NetOptions options;
+  std::int64_t input_dim = 0;
+  std::vector<std::string> classes;
+  Standardizer statistics;  // empty when options.standardize == none
+  std::vector<NamedTensor> parameters;
+  std::vector<EpochRecord> history;  // not saved in model files
+  double fit_seconds = 0.0;
+
+  int num_classes() const { return static_cast<int>(classes.size()); }
+};
+
+// Held-out data evaluated after every epoch (raw, as given to train()).
+struct EvalSet {
+  MatrixView<const float> X;
+  const Labels* labels = nullptr;
+};
+
+// Preprocesses the raw training data (options.standardize) and trains the network. Labels are
+// 0..c-1 with `classes` naming them. Deterministic for a seed on a given backend: bitwise the
+// same on the CPU at any thread count. `progress` is called after each epoch; it may throw (e.g.
+// Cancelled) to stop training, and nothing is returned then.
+NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
+               const std::vector<std::string>& classes, const NetOptions& options, const EvalSet& test = {},
+               const EpochCallback& progress = {});
+
+// The network's outputs (logits, m x c, host) for a raw batch, in batches of options.batch_size.
+Matrix<float> outputs(Backend& backend, const NetModel& model, MatrixView<const float> X_raw);
+// Class indices 0..c-1 (the first maximal output).
+std::vector<int> predict(Backend& backend, const NetModel& model, MatrixView<const float> X_raw);
+
+// Model files (safetensors, metadata format "lwnet.net"): atomic write; load validates every
+// shape against the architecture and throws IoError naming the file.
+void save_model(const NetModel& model, const std::string& path);
+NetModel load_model(const std::string& path);
+
+}  // namespace lwnet::net
+
+namespace lwnet {
+// The `format` metadata of a model file ("lwnet.kme" or "lwnet.net"), read from its header alone;
+// IoError when the file is not an lwnet model.
+std::string model_format(const std::string& path);
+}  // namespace lwnet

@@ -1,0 +1,73 @@
+// CPU-vs-CUDA parity of trained networks: the same seed draws the same initial weights on both
+// backends (counter-based draws), and one epoch of backprop gives parameters within a float32
+// tolerance of each other; the trained model predicts the same classes on both (up to ties).
+//
+// Tolerance: one epoch is a few dozen SGD steps of float32 arithmetic whose sums are ordered
+// differently on each backend (cuBLAS vs OpenBLAS GEMM); each step amplifies earlier differences
+// little at these learning rates, so parameters agree to ~1e-4 relative to their scale.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "lwnet/backend.hpp"
+#include "lwnet/net.hpp"
+#include "parity_fixture.hpp"
+#include "test_data.hpp"
+
+namespace lwnet::test {
+namespace {
+
+class CudaNetParity : public CudaParityTest {};
+
+struct Data {
+  Matrix<float> X;
+  Labels labels;
+};
+
+Data random_images(std::int64_t n, std::int64_t features, std::uint64_t seed) {
+  TestRandom rnd(seed);
+  Data d{rnd.uniform_matrix(n, features), {}};
+  d.labels.num_classes = 4;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const int y = static_cast<int>(i % 4);
+    d.labels.y.push_back(y);
+    d.X(i, y) += 2.0f;  // a learnable signal
+  }
+  return d;
+}
+
+TEST_P(CudaNetParity, OneEpochOfBackpropMatchesTheCpu) {
+  const Data data = random_images(200, 8 * 8 * 2, test_seed());
+  const std::vector<std::string> classes{"a", "b", "c", "d"};
+  for (const char* arch : {"dense:32x2", "dense:32x2:bn", "conv:8:1,2", "conv:8:2,1:bn"}) {
+    SCOPED_TRACE(arch);
+    net::NetOptions options;
+    options.arch = net::Architecture::parse(arch);
+    options.image = net::ImageShape{8, 8, 2};
+    options.epochs = 1;
+    options.batch_size = 50;
+    options.seed = 4;
+    const net::NetModel on_cpu = net::train(cpu(), data.X.cview(), data.labels, classes, options);
+    const net::NetModel on_gpu = net::train(gpu(), data.X.cview(), data.labels, classes, options);
+    ASSERT_EQ(on_cpu.parameters.size(), on_gpu.parameters.size());
+    for (std::size_t p = 0; p < on_cpu.parameters.size(); ++p) {
+      const Matrix<float>& a = on_cpu.parameters[p].value;
+      const Matrix<float>& b = on_gpu.parameters[p].value;
+      double scale = 1e-3;
+      for (std::int64_t k = 0; k < a.size(); ++k) scale = std::max(scale, std::abs(static_cast<double>(a.data()[k])));
+      for (std::int64_t k = 0; k < a.size(); ++k)
+        ASSERT_NEAR(a.data()[k], b.data()[k], 1e-4 * scale) << on_cpu.parameters[p].name << " entry " << k;
+    }
+    EXPECT_NEAR(on_cpu.history[0].loss, on_gpu.history[0].loss, 1e-4 * std::abs(on_cpu.history[0].loss));
+    // The CPU model evaluated on the GPU predicts what it predicts on the CPU.
+    const Matrix<float> f_cpu = net::outputs(cpu(), on_cpu, data.X.cview());
+    const Matrix<float> f_gpu = net::outputs(gpu(), on_cpu, data.X.cview());
+    for (std::int64_t k = 0; k < f_cpu.size(); ++k)
+      ASSERT_NEAR(f_cpu.data()[k], f_gpu.data()[k], 1e-4 * (1.0 + std::abs(f_cpu.data()[k])));
+  }
+}
+
+LWNET_INSTANTIATE_CUDA_SUITE(CudaNetParity);
+
+}  // namespace
+}  // namespace lwnet::test
