@@ -8,14 +8,15 @@
 #   build (the tool, the CUDA module, the CUDA test binary, the benchmarks) -> the CUDA tests and
 #   CPU-vs-CUDA parity -> compute-sanitizer memcheck and racecheck over the CUDA suites -> the
 #   CUDA micro-benchmarks -> the K.B kernel variants -> the main job and n = 1e6 `lwnet bench`
-#   runs -> the paper reproduction on CUDA -> the full Fashion-MNIST fit -> the PyTorch/KeOps
-#   CUDA baselines.
+#   runs -> trained networks (backprop) against PyTorch on CUDA -> the paper reproduction on
+#   CUDA -> the full Fashion-MNIST fit -> the PyTorch/KeOps CUDA baselines.
 # Logs and JSON go to $OUT (or build/gpu-out), at most 8 files, as many as the device tool
-# returns: machine.txt (the machine, then the build log), ctest.txt (the CUDA tests and the
-# sanitizers), micro-gpu.json, variants-gpu.json (both variant shapes, a JSON array),
-# baselines-gpu.json, nik-cuda.json, fashion-cuda.json, main.txt (every other log). Copy the JSON
-# into bench/results/ and run bench/report/report.py with --micro bench/results/micro-gpu.json to
-# add them to docs/PERFORMANCE.md.
+# returns: machine.txt (the machine, then the build log), main.txt (the CUDA tests and the
+# sanitizers first, then every other log), micro-gpu.json, variants-gpu.json (both variant
+# shapes, a JSON array), net-gpu.json (bench/net/compare_torch.py), baselines-gpu.json,
+# nik-cuda.json, fashion-cuda.json. Copy the JSON into bench/results/ and run
+# bench/report/report.py with --micro bench/results/micro-gpu.json to add them to
+# docs/PERFORMANCE.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-build/gpu-out}
@@ -118,15 +119,18 @@ if [[ ! -x $build/tests/lwnet_cuda_tests || ! -x $build/bin/lwnet ]]; then
   exit 1
 fi
 
-# The CUDA suites and the run-time backend choice (the CPU tests run in CI on every machine).
-phase "CUDA tests and parity" 100 "$build/tests/lwnet_cuda_tests" >"$out/ctest.txt" 2>&1
-tail -n 25 "$out/ctest.txt"
+# The CUDA suites and the run-time backend choice (the CPU tests run in CI on every machine). Their
+# log opens main.txt (the device tool returns 8 files, and net-gpu.json took the ninth).
+tests_log=$out/main.txt
+echo "== CUDA tests and parity" >>"$tests_log"
+phase "CUDA tests and parity" 100 "$build/tests/lwnet_cuda_tests" >>"$tests_log" 2>&1
+tail -n 25 "$tests_log"
 # compute-sanitizer: out-of-bounds/misaligned accesses, then shared-memory races.
 for tool in memcheck racecheck; do
-  echo "== compute-sanitizer --tool $tool" >>"$out/ctest.txt"
+  echo "== compute-sanitizer --tool $tool" >>"$tests_log"
   phase "compute-sanitizer $tool" 60 compute-sanitizer --tool "$tool" --error-exitcode 1 \
-    "$build/tests/lwnet_cuda_tests" --gtest_filter='Cuda*' >>"$out/ctest.txt" 2>&1
-  tail -n 3 "$out/ctest.txt"
+    "$build/tests/lwnet_cuda_tests" --gtest_filter='Cuda*' >>"$tests_log" 2>&1
+  tail -n 3 "$tests_log"
 done
 
 if [[ -x $build/bench/lwnet_bench ]]; then
@@ -146,6 +150,20 @@ fi
 
 phase "main job, n = 1e6" 40 "$0" --step main_job >>"$out/main.txt" 2>&1
 tail -n 20 "$out/main.txt"
+
+# Trained networks against PyTorch on CUDA (issue 11): a few epochs of each architecture on the full
+# training set. compare_torch.py rewrites its JSON after each architecture, so a run stopped at the
+# limit keeps the dense one.
+if [[ -d $bundle/fashion-mnist ]] && command -v python3 >/dev/null; then
+  echo "== trained networks (backprop) against PyTorch on CUDA" >>"$out/main.txt"
+  phase "trained networks against PyTorch on CUDA" 60 env PYTHONUNBUFFERED=1 python3 bench/net/compare_torch.py \
+    --device cuda --lwnet "$build/bin/lwnet" --data-dir "$bundle/fashion-mnist" \
+    --arch dense:256x2=3 --arch conv:64:1,2,2=2 --frameworks lwnet torch --out "$out/net-gpu.json" \
+    >>"$out/main.txt" 2>&1
+  tail -n 12 "$out/main.txt"
+else
+  echo "gpu-run: no .gpu-bundle/fashion-mnist or no python3: the networks against PyTorch skipped"
+fi
 
 if [[ -d $bundle/nik ]] && command -v python3 >/dev/null; then
   phase "paper reproduction on CUDA (10 folds x 8 datasets, seed 0)" 60 python3 bench/nik/reproduce_paper.py \

@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
-"""lwnet's trained networks (`lwnet train --method backprop`) against PyTorch on the CPU.
+"""lwnet's trained networks (`lwnet train --method backprop`) against PyTorch, on the CPU or on CUDA.
 
-Trains the same architecture, parameterisation, initial distribution, batch size, optimiser and
-thread count in both, on the same Fashion-MNIST images, and records per epoch the training
-seconds (the epoch alone: permutation, forward, loss, backward, update; no evaluation) and the
-test accuracy. Writes one JSON file and prints a Markdown table.
+Trains the same architecture, parameterisation, initial distribution, batch size, optimiser,
+learning rate and thread count in both, on the same Fashion-MNIST images, and records per epoch
+the training seconds (the epoch alone: permutation, forward, loss, backward, update; no
+evaluation) and the test accuracy. Writes one JSON file and prints a Markdown table.
 
-  /usr/bin/python3 bench/net/compare_torch.py                       # full run: 60k/10k
+  /usr/bin/python3 bench/net/compare_torch.py                       # full run: 60k/10k, CPU
   /usr/bin/python3 bench/net/compare_torch.py --train-limit 10000 --epochs 2 \\
       --out bench/results/net-cpu-quick.json                       # quick speed check
+  python3 bench/net/compare_torch.py --device cuda --lwnet build/gpu/bin/lwnet \\
+      --arch dense:256x2=3 --arch conv:64:1,2,2=2                   # on a GPU machine (scripts/gpu-run.sh)
+
+Without --lr both get lwnet's default for the optimiser and parameterisation
+(lwnet::net::default_learning_rate, include/lwnet/net.hpp), passed to both explicitly; the run
+stops if lwnet reports another rate than the one it was given.
 
 The PyTorch side mirrors lwnet's definitions (include/lwnet/net.hpp, include/lwnet/nn_ops.hpp):
   * dense layer  Y = X W / sqrt(fan_in) + b, W ~ N(0, 1), b = 0 (--init ntk), or W ~ N(0, 1/fan_in)
@@ -19,7 +25,8 @@ The PyTorch side mirrors lwnet's definitions (include/lwnet/net.hpp, include/lwn
   * ":bn"        batch normalisation without affine parameters, batch statistics per feature
     position (per column of the N x (H*W*C) matrix, not per channel), biased variance, eps 1e-6,
     in training and at test time alike;
-  * softmax cross-entropy (batch mean); SGD with momentum as torch.optim.SGD (v = m v + g), or Adam;
+  * softmax cross-entropy (batch mean); SGD with momentum as torch.optim.SGD (v = m v + g), or Adam
+    as torch.optim.Adam;
   * inputs standardised per feature with the training statistics (population std; constant
     features -> 0), done once before training by both;
   * every epoch the training set is permuted (one gather), then visited in batches; the training
@@ -27,12 +34,16 @@ The PyTorch side mirrors lwnet's definitions (include/lwnet/net.hpp, include/lwn
 The random numbers differ (lwnet draws from its own counter-based generator): the initial weights
 and the batch order are from the same distributions, not the same draws.
 
-Thread count: lwnet's CPU backend uses omp_get_max_threads() threads, so each lwnet run gets
-OMP_NUM_THREADS=T; PyTorch runs in a child process with OMP_NUM_THREADS=T and
-torch.set_num_threads(T) (its GEMMs go to Debian's OpenMP OpenBLAS, its convolutions to oneDNN).
-No two runs overlap; for each architecture they go in the --frameworks order, rotated by one at
-each of --repeats, so that the machine's load falls on all alike. The load average is recorded
-before and after every run.
+Thread count (--device cpu): lwnet's CPU backend uses omp_get_max_threads() threads, so each lwnet
+run gets OMP_NUM_THREADS=T; PyTorch runs in a child process with OMP_NUM_THREADS=T and
+torch.set_num_threads(T) (its GEMMs go to Debian's OpenMP OpenBLAS, its convolutions to oneDNN;
+lwnet's GEMM tiles are Eigen's kernels, built for this CPU). No two runs overlap; for each
+architecture they go in the --frameworks order, rotated by one at each of --repeats, so that the
+machine's load falls on all alike. The load average is recorded before and after every run.
+
+--device cuda: lwnet runs with --device cuda, PyTorch with the model and the data on the GPU
+(cuDNN with its defaults), and each epoch's clock is read after torch.cuda.synchronize(); the
+thread options change nothing there that is measured.
 """
 
 import argparse
@@ -58,23 +69,30 @@ import net_tables  # noqa: E402
 PROG = "compare_torch.py"
 DEFAULT_DATA_DIR = "/usr/share/datasets/fashion-mnist"
 DEFAULT_LWNET = "build/release/bin/lwnet"
-DEFAULT_OUT = "bench/results/net-cpu.json"
+DEFAULT_OUT = {"cpu": "bench/results/net-cpu.json", "cuda": "bench/results/net-gpu.json"}
+DEFAULT_FRAMEWORKS = {"cpu": ["lwnet", "torch", "torch_passive"], "cuda": ["lwnet", "torch"]}
 DEFAULT_ARCHS = ("dense:256x2", "conv:64:1,2,2")
 # The runs (--frameworks): (program, label, environment changes; None removes the variable).
 # PyTorch with libgomp's default wait policy (its threads spin at every barrier, which on a busy
 # machine costs a descheduled thread's whole time slice) and with OMP_WAIT_POLICY=passive (waiting
-# threads sleep), the setting a user would pick on such a machine. lwnet as the environment has it,
-# and with OpenBLAS left to pick its kernels for the processor (some machines of this kind set
-# OPENBLAS_CORETYPE=Haswell, which keeps AVX-512 machines on AVX2 kernels: ../shared/TOOLCHAIN.md).
+# threads sleep), the setting a user would pick on such a machine; and passive with OpenBLAS left
+# to pick its kernels for the processor (some machines of this kind set OPENBLAS_CORETYPE=Haswell,
+# which keeps PyTorch's GEMMs on AVX2 kernels on AVX-512 machines: ../shared/TOOLCHAIN.md; lwnet's
+# GEMMs are Eigen's, compiled for the machine, which that variable does not reach).
 FRAMEWORKS = {
     "lwnet": ("lwnet", "lwnet", {}),
-    "lwnet_blas_auto": ("lwnet", "lwnet, OpenBLAS kernels for this CPU",
-                        {"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None}),
     "torch": ("torch", "PyTorch", {}),
     "torch_passive": ("torch", "PyTorch, OMP_WAIT_POLICY=passive", {"OMP_WAIT_POLICY": "passive"}),
+    "torch_passive_blas_auto": ("torch", "PyTorch, OMP_WAIT_POLICY=passive, OpenBLAS kernels for this CPU",
+                                {"OMP_WAIT_POLICY": "passive", "OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None}),
 }
 FILES = {"train": "train-images-idx3-ubyte.gz", "train_labels": "train-labels-idx1-ubyte.gz",
          "test": "t10k-images-idx3-ubyte.gz", "test_labels": "t10k-labels-idx1-ubyte.gz"}
+
+
+# lwnet::net::default_learning_rate (include/lwnet/net.hpp): (optimizer, init) -> the step size
+# lwnet takes when --lr is not given. Mirrored here so that PyTorch gets the same one.
+LWNET_DEFAULT_LR = {("sgd", "ntk"): 1.0, ("sgd", "standard"): 0.05, ("adam", "ntk"): 0.01, ("adam", "standard"): 0.001}
 
 
 def say(msg):
@@ -163,7 +181,19 @@ def torch_worker(cfg):
     threads = cfg["threads"]
     torch.set_num_threads(threads)
     torch.manual_seed(cfg["seed"])
-    gen = torch.Generator().manual_seed(cfg["seed"])
+    gen = torch.Generator().manual_seed(cfg["seed"])  # on the CPU: weights and orders are drawn there
+    cuda = cfg["device"] == "cuda"
+    if cuda and not torch.cuda.is_available():
+        raise SystemExit(f"{PROG}: --device cuda, but this PyTorch ({torch.__version__}) sees no CUDA device")
+    device = torch.device(cfg["device"])
+
+    def sync():
+        """Waits for the GPU's queued work, so that the clock read next counts it."""
+        if cuda:
+            torch.cuda.synchronize()
+
+    print(json.dumps({"info": {"torch": torch.__version__,
+                               "device_name": torch.cuda.get_device_name(0) if cuda else None}}), flush=True)
 
     def load(images, labels):
         dims, pixels = read_idx(images)
@@ -268,24 +298,25 @@ def torch_worker(cfg):
                 x = x.mean(dim=(2, 3))
             return self.readout(x)
 
-    model = Net()
+    model = Net().to(device)
     if cfg["optimizer"] == "sgd":
         opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"],
                               weight_decay=cfg["weight_decay"])
     else:
         opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
 
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    Xs, ys = torch.from_numpy(X_test), torch.from_numpy(y_test)
+    Xt, yt = torch.from_numpy(X).to(device), torch.from_numpy(y).to(device)
+    Xs, ys = torch.from_numpy(X_test).to(device), torch.from_numpy(y_test).to(device)
     n, bs = Xt.shape[0], cfg["batch_size"]
     batches = -(-n // bs)
     for epoch in range(1, cfg["epochs"] + 1):
         model.train()
+        sync()
         start = time.perf_counter()
-        order = torch.randperm(n, generator=gen)
+        order = torch.randperm(n, generator=gen).to(device)
         X_epoch, y_epoch = Xt.index_select(0, order), yt.index_select(0, order)
-        loss_sum = torch.zeros((), dtype=torch.float64)
-        correct = torch.zeros((), dtype=torch.int64)
+        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+        correct = torch.zeros((), dtype=torch.int64, device=device)
         for b in range(0, n, bs):
             xb, yb = X_epoch[b:b + bs], y_epoch[b:b + bs]
             out = model(xb)
@@ -296,6 +327,7 @@ def torch_worker(cfg):
             with torch.no_grad():
                 loss_sum += loss.detach()
                 correct += (out.argmax(dim=1) == yb).sum()
+        sync()
         loss_mean = loss_sum.item() / batches
         train_acc = correct.item() / n
         seconds = time.perf_counter() - start
@@ -338,11 +370,14 @@ def framework_env(threads, changes):
 
 
 def lwnet_command(args, arch, epochs, files):
-    return [args.lwnet, "train", "--method", "backprop", "--device", "cpu", "--arch", arch,
-            "--data", files["train"], "--labels", files["train_labels"],
-            "--test", files["test"], "--test-labels", files["test_labels"],
-            "--epochs", str(epochs), "--batch-size", str(args.batch_size), "--lr", repr(args.lr),
-            "--momentum", repr(args.momentum), "--init", args.init, "--seed", str(args.seed), "--json"]
+    cmd = [args.lwnet, "train", "--method", "backprop", "--device", args.device, "--arch", arch,
+           "--data", files["train"], "--labels", files["train_labels"],
+           "--test", files["test"], "--test-labels", files["test_labels"],
+           "--epochs", str(epochs), "--batch-size", str(args.batch_size), "--optimizer", args.optimizer,
+           "--lr", repr(args.lr)]
+    if args.optimizer == "sgd":  # lwnet refuses --momentum with another optimiser
+        cmd += ["--momentum", repr(args.momentum)]
+    return cmd + ["--init", args.init, "--seed", str(args.seed), "--json"]
 
 
 def epoch_records(result):
@@ -368,6 +403,9 @@ def run_lwnet(args, arch, epochs, files, changes):
     if proc.returncode != 0:
         raise SystemExit(f"{PROG}: lwnet exited {proc.returncode}: {proc.stderr.strip()[-2000:]}")
     result = json.loads(proc.stdout)
+    if result.get("learning_rate") is not None and abs(result["learning_rate"] - args.lr) > 1e-12 * args.lr:
+        raise SystemExit(f"{PROG}: lwnet trained with learning rate {result['learning_rate']}, not the {args.lr} "
+                         "given to both")
     return {"command": shown, "epochs": [keep(r) for r in epoch_records(result)],
             "device": result.get("device"), "fit_seconds": result.get("fit_seconds")}
 
@@ -375,20 +413,23 @@ def run_lwnet(args, arch, epochs, files, changes):
 def run_torch(args, arch, epochs, files, changes):
     cfg = {"arch": arch, "epochs": epochs, "threads": args.threads, "seed": args.seed, "init": args.init,
            "batch_size": args.batch_size, "lr": args.lr, "momentum": args.momentum, "weight_decay": 0.0,
-           "optimizer": "sgd", "bn_epsilon": 1e-6, "files": files}
+           "optimizer": args.optimizer, "bn_epsilon": 1e-6, "device": args.device, "files": files}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--torch-worker", json.dumps(cfg)]
     env, prefix = framework_env(args.threads, changes)
     shown = prefix + shlex.join([cmd[0], "bench/net/compare_torch.py"] + cmd[2:])
     say(f"torch {arch}: {epochs} epoch(s), {prefix}")
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
-    records = []
+    records, info = [], {}
     for line in proc.stdout:
-        records.append(json.loads(line))
-        r = records[-1]
+        r = json.loads(line)
+        if "info" in r:  # the worker's first line: its PyTorch version and device
+            info = r["info"]
+            continue
+        records.append(r)
         say(f"  torch epoch {r['epoch']}: {r['seconds']:.3f} s, test accuracy {r['test_accuracy']:.4f}")
     if proc.wait() != 0:
         raise SystemExit(f"{PROG}: the PyTorch worker exited {proc.returncode}")
-    return {"command": shown, "epochs": records}
+    return {"command": shown, "epochs": records, "info": info}
 
 
 def median_seconds(runs, skip_first):
@@ -401,12 +442,6 @@ def median_seconds(runs, skip_first):
     return statistics.median(times) if times else None
 
 
-def torch_version():
-    out = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__)"], capture_output=True,
-                         text=True)
-    return out.stdout.strip() or "unavailable"
-
-
 def lwnet_version(path):
     out = subprocess.run([path, "--version"], capture_output=True, text=True)
     return out.stdout.strip() or out.stderr.strip()
@@ -417,28 +452,43 @@ def parse_args(argv):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--arch", action="append", type=arch_with_epochs, metavar="ARCH[=EPOCHS]",
                    help=f"repeatable (default: {' '.join(DEFAULT_ARCHS)}); '=N' sets that architecture's epochs")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="where both train (default cpu; cuda: lwnet --device cuda, PyTorch on the GPU)")
     p.add_argument("--epochs", type=int, default=10, help="epochs per run where the arch gives none (default 10)")
-    p.add_argument("--threads", type=int, default=2, help="threads for both frameworks (default 2)")
+    p.add_argument("--threads", type=int, default=2,
+                   help="threads for both frameworks (default 2; OMP_NUM_THREADS, host-side only with cuda)")
     p.add_argument("--train-limit", type=int, default=0, metavar="N", help="use the first N training images")
     p.add_argument("--repeats", type=int, default=1,
                    help="runs per framework and architecture, alternating lwnet/torch (default 1)")
-    p.add_argument("--frameworks", nargs="+", choices=tuple(FRAMEWORKS), default=["lwnet", "torch", "torch_passive"],
-                   help="the runs per architecture, in this order (default: lwnet torch torch_passive): "
+    p.add_argument("--frameworks", nargs="+", choices=tuple(FRAMEWORKS),
+                   help="the runs per architecture, in this order (default: "
+                        + "; ".join(f"{' '.join(v)} with --device {k}" for k, v in DEFAULT_FRAMEWORKS.items()) + "): "
                         + "; ".join(f"{k}: {v[1]}" for k, v in FRAMEWORKS.items()))
     p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
+    p.add_argument("--lr", type=float,
+                   help="learning rate of both (default: lwnet's for the optimiser and --init: "
+                        + ", ".join(f"{o} {i} {lr:g}" for (o, i), lr in LWNET_DEFAULT_LR.items()) + ")")
+    p.add_argument("--momentum", type=float, default=0.9, help="SGD's (default 0.9)")
     p.add_argument("--init", choices=("ntk", "standard"), default="ntk")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lwnet", default=str(REPO_ROOT / DEFAULT_LWNET), help=f"the CLI (default {DEFAULT_LWNET})")
     p.add_argument("--data-dir", default=os.environ.get("FASHION_MNIST_DIR", DEFAULT_DATA_DIR))
-    p.add_argument("--out", default=str(REPO_ROOT / DEFAULT_OUT), help=f"JSON written (default {DEFAULT_OUT})")
+    p.add_argument("--out", help="JSON written (default: " + ", ".join(f"{v} with --device {k}"
+                                                                     for k, v in DEFAULT_OUT.items()) + ")")
     p.add_argument("--results-md", metavar="FILE",
                    help="also write the accuracy section into this report (docs/RESULTS.md), between its markers")
     p.add_argument("--from-json", metavar="FILE", action="append",
                    help="run nothing: print the tables of this JSON (and write --results-md from it); "
                         "repeatable, the first is the main run, the others follow as subsections")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.lr is None:
+        args.lr = LWNET_DEFAULT_LR[(args.optimizer, args.init)]
+    elif not args.lr > 0:
+        p.error(f"--lr {args.lr}: must be positive")
+    args.out = args.out or str(REPO_ROOT / DEFAULT_OUT[args.device])
+    args.frameworks = args.frameworks or DEFAULT_FRAMEWORKS[args.device]
+    return args
 
 
 def main(argv):
@@ -457,15 +507,19 @@ def main(argv):
         raise SystemExit(f"{PROG}: no lwnet at {args.lwnet} (build it, or pass --lwnet)")
     if not (Path(args.data_dir) / FILES["train"]).exists():
         raise SystemExit(f"{PROG}: no Fashion-MNIST in {args.data_dir}: apt-get install dataset-fashion-mnist")
-    doc = {"benchmark": "trained networks (backprop) on the CPU: lwnet against PyTorch",
+    doc = {"benchmark": f"trained networks (backprop) on {'CUDA' if args.device == 'cuda' else 'the CPU'}: "
+                        "lwnet against PyTorch",
+           "device": args.device,
            "date": datetime.datetime.now().isoformat(timespec="seconds"),
            "command": shlex.join([Path(sys.executable).as_posix(), "bench/net/compare_torch.py"] + argv),
            "machine": {"cpu": machine.cpu_model(), "cores": machine.logical_cores(), "os": machine.os_description(),
                        "host": platform.node(), "load_average_at_start": load_average()},
-           "versions": {"lwnet": lwnet_version(args.lwnet), "torch": torch_version(), "python": platform.python_version()},
+           "versions": {"lwnet": lwnet_version(args.lwnet), "torch": "not run", "python": platform.python_version()},
            "threads": args.threads,
            "frameworks": {who: FRAMEWORKS[who][1] for who in frameworks},
-           "settings": {"batch_size": args.batch_size, "optimizer": "sgd", "lr": args.lr, "momentum": args.momentum,
+           "settings": {"batch_size": args.batch_size, "optimizer": args.optimizer, "lr": args.lr,
+                        "lr_is_lwnet_default": args.lr == LWNET_DEFAULT_LR[(args.optimizer, args.init)],
+                        "momentum": args.momentum if args.optimizer == "sgd" else None,
                         "init": args.init, "seed": args.seed, "loss": "cross-entropy", "standardize": "train"},
            "seconds_note": "training time of each epoch alone (no evaluation); the median leaves out each run's "
                            "first epoch when the run has more than one",
@@ -484,6 +538,11 @@ def main(argv):
                     program, _, changes = FRAMEWORKS[who]
                     run = (run_lwnet if program == "lwnet" else run_torch)(args, arch, epochs, files, changes)
                     run["load_average_before"], run["load_average_after"] = before, load_average()
+                    info = run.pop("info", None)
+                    if info:
+                        doc["versions"]["torch"] = info.get("torch") or doc["versions"]["torch"]
+                        if info.get("device_name"):
+                            doc["machine"]["gpu"] = info["device_name"]
                     runs[who].append(run)
                     secs = ", ".join(f"{e['seconds']:.3f}" for e in run["epochs"])
                     say(f"{who} {arch}: epoch seconds {secs}; load {before} -> {run['load_average_after']}")

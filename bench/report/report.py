@@ -795,7 +795,7 @@ def section_net_cpu(results_dir):
         title = "Full training set" if r.get("n_train") == 60000 else f"First {r.get('n_train')} training images"
         parts.append(f"**{title}** (`bench/results/{path.name}`). {net_tables.describe(r)}\n\n"
                      f"{net_tables.speed_table(r)}\n\nTest accuracy after each epoch:\n\n"
-                     f"{net_tables.accuracy_table(r)}")
+                     f"{net_tables.accuracy_table(r)}\n\nAgainst the issue's goals:\n\n{net_tables.goals(r)}")
     return "\n\n".join(parts) or "_Not measured yet: `/usr/bin/python3 bench/net/compare_torch.py`._"
 
 

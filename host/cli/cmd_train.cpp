@@ -66,20 +66,9 @@ void run_train_kme(const TrainCommand& opt) {
     result.test_accuracy = accuracy(kme::predict(backend, model, test->X.cview()), test_truth->y);
     result.unknown_test_labels = test_truth->unknown;
   }
-  if (!opt.out.empty()) {
-    stop_if_interrupted("after training, before the model was saved: no model was written");
-    kme::save_model(model, opt.out);
-    stop_if_interrupted("while the model was saved: " + opt.out + " holds the complete model");
-  }
-
-  if (opt.train.json) {
-    nlohmann::json j = fit_json(result);
-    if (!opt.out.empty()) j["model"] = opt.out;
-    std::cout << j.dump(2) << "\n";
-    return;
-  }
-  print_fit_summary(result);
-  if (!opt.out.empty()) std::printf("model   saved to %s\n", opt.out.c_str());
+  save_and_report(
+      opt.out, opt.train.json, [&](const std::string& path) { kme::save_model(model, path); },
+      [&] { return fit_json(result); }, [&] { print_fit_summary(result); });
 }
 
 void run_train(const TrainCommand& opt, CLI::App* cmd) {

@@ -49,20 +49,9 @@ void run_train_net(const TrainCommand& opt, net::Method method) {
     result.n_test = test->X.rows();
     result.unknown_test_labels = test_truth->unknown;
   }
-  if (!opt.out.empty()) {
-    stop_if_interrupted("after training, before the model was saved: no model was written");
-    net::save_model(run.model, opt.out);
-    stop_if_interrupted("while the model was saved: " + opt.out + " holds the complete model");
-  }
-
-  if (opt.train.json) {
-    nlohmann::json j = net_fit_json(result);
-    if (!opt.out.empty()) j["model"] = opt.out;
-    std::cout << j.dump(2) << "\n";
-    return;
-  }
-  print_net_fit_summary(result);
-  if (!opt.out.empty()) std::printf("model   saved to %s\n", opt.out.c_str());
+  save_and_report(
+      opt.out, opt.train.json, [&](const std::string& path) { net::save_model(run.model, path); },
+      [&] { return net_fit_json(result); }, [&] { print_net_fit_summary(result); });
 }
 
 }  // namespace lwnet::cli

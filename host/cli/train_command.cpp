@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <iostream>
 
 #include "cli/checks.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/parse.hpp"
 #include "lwnet/error.hpp"
 #include "lwnet/random.hpp"
@@ -84,6 +87,23 @@ std::string test_label_source(const TrainCommand& opt, const TrainData& d) {
   return !opt.test_labels.empty() ? opt.test_labels
          : !opt.test.empty()       ? opt.test
                                    : d.label_source + " (the --test-fraction split)";
+}
+
+void save_and_report(const std::string& out, bool json, const std::function<void(const std::string&)>& save,
+                     const std::function<nlohmann::json()>& make_json, const std::function<void()>& print_summary) {
+  if (!out.empty()) {
+    stop_if_interrupted("after training, before the model was saved: no model was written");
+    save(out);
+    stop_if_interrupted("while the model was saved: " + out + " holds the complete model");
+  }
+  if (json) {
+    nlohmann::json j = make_json();
+    if (!out.empty()) j["model"] = out;
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  print_summary();
+  if (!out.empty()) std::printf("model   saved to %s\n", out.c_str());
 }
 
 }  // namespace lwnet::cli

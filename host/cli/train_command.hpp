@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -38,6 +40,11 @@ struct TrainData {
 TrainData load_train_data(const TrainCommand& opt);
 // Where the test labels came from, for messages.
 std::string test_label_source(const TrainCommand& opt, const TrainData& d);
+
+// The end of a fit, for both methods: the model saved to `out` (when given) between two
+// interruption checks, then the JSON (with "model") or the text summary.
+void save_and_report(const std::string& out, bool json, const std::function<void(const std::string&)>& save,
+                     const std::function<nlohmann::json()>& make_json, const std::function<void()>& print_summary);
 
 // A trained network (--method backprop): fit, report per epoch and in sum, save.
 void run_train_net(const TrainCommand& opt, net::Method method);

@@ -1,6 +1,6 @@
 // The NnOps front end: every public operation checks its arguments here, once for all backends
 // (layout, memory space, shapes, parameters, overlap), then calls the backend's *_impl. Host
-// metadata only: no value is read (labels are range-checked by each backend, before it writes).
+// metadata only: no value is read. Label values are each backend's to handle (nn_ops.hpp).
 #include "lwnet/nn_ops.hpp"
 
 #include <cmath>

@@ -91,6 +91,9 @@ Conv2d<T>::Conv2d(Backend& backend, const std::string& name, const Conv3x3Shape&
 
 template <class T>
 MatrixView<const T> Conv2d<T>::as_pixels(MatrixView<const T> batch) const {
+  if (batch.rows() != batch_rows_ || batch.cols() != output_features())
+    throw InvalidArgument("conv2d backward: dY is " + describe(batch) + " but the last forward gave " +
+                          std::to_string(batch_rows_) + "x" + std::to_string(output_features()));
   if (!batch.contiguous())
     throw InvalidArgument("conv2d: a batch of images must be contiguous (ld == cols)");
   const std::int64_t pixels = batch.cols() / out_channels();

@@ -28,7 +28,7 @@ class Network {
   // input_features: the flattened input width (checked against options.image for conv nets).
   Network(Backend& backend, const net::NetOptions& options, std::int64_t input_features, int num_classes);
 
-  // Draws every weight from options.seed (biases 0): the same numbers on every backend.
+  // Draws every weight from options.seed (biases 0): the same numbers on every backend (to the last bit or so of log and cos).
   void initialise(std::uint64_t seed);
 
   // The outputs F (N x classes) of a batch; valid until the next forward.

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "lwnet/error.hpp"
+
 namespace lwnet::nn {
 
 namespace {
@@ -80,6 +82,9 @@ MatrixView<const T> ElmanRnn<T>::backward(MatrixView<const T> dY, bool want_inpu
   const std::int64_t n = hidden();
   const std::int64_t in = input_weight_.value.rows();
   const std::int64_t rows = dY.rows();
+  if (rows != input_.rows() || dY.cols() != output_features())
+    throw InvalidArgument("rnn backward: dY is " + describe(dY) + " but the last forward gave " +
+                          std::to_string(input_.rows()) + "x" + std::to_string(output_features()));
   MatrixView<T> carried = state_grad_.rows(rows);  // dL/dh_t through h_{t+1}
   MatrixView<T> delta = pre_grad_.rows(rows);      // dL/d(pre-activation of step t)
   MatrixView<T> dX = want_input_grad ? input_grad_.rows(rows) : MatrixView<T>();

@@ -55,7 +55,7 @@ class ElmanRnn final : public Module<T> {
   // (the Blas front end refuses an output whose memory range crosses an input's).
   MatrixView<T> state(std::int64_t t, std::int64_t rows) { return states_.rows((steps_ + 1) * rows).row_range(t * rows, rows); }
 
-  MatrixView<const T> input_;
+  MatrixView<const T> input_;  // the last forward's input (its rows: the batch backward expects)
   RowBuffer<T> states_;       // ((T+1) N) x n: h_0, h_1, ..., h_T, each N x n
   RowBuffer<T> output_;       // N x T*n: h_1..h_T side by side, the module's output
   RowBuffer<T> pre_grad_;     // N x n: dL/d(pre-activation) of the current step

@@ -1,5 +1,6 @@
-// Blas: dense algebra in float32 and float64 over a backend's memory (OpenBLAS on the CPU, cuBLAS
-// on the GPU), behind one validating front end (Backend::supports(OpFamily::blas)).
+// Blas: dense algebra in float32 and float64 over a backend's memory (reentrant Eigen GEMM tiles
+// on lwnet's thread pool on the CPU, cuBLAS on the GPU), behind one validating front end
+// (Backend::supports(OpFamily::blas)).
 //
 // Row-major views as everywhere in lwnet. float32 products accumulate in float32 (no TF32 on the
 // GPU); results do not depend on the CPU thread count. Outputs must not overlap inputs.

@@ -7,8 +7,9 @@
 // 1/sqrt(fan_in) in the forward pass (biases 0); `standard` draws W ~ N(0, 1/fan_in) with no
 // scale. Batch normalisation (":bn") has no affine parameters and uses the batch's statistics per
 // feature position, in training and at prediction alike (no running averages), so predictions of
-// a ":bn" net depend on the batch: lwnet predicts in batches of the training batch size, in the
-// order given.
+// a ":bn" net depend on the batch: lwnet trains and predicts in ceil(n / batch_size) batches of
+// sizes as equal as possible (never a lone row when n > 1), in the order given; a single row is
+// refused by a ":bn" net.
 #pragma once
 
 #include <cstdint>

@@ -124,6 +124,10 @@ class NnOps {
   void global_avg_pool_backward(MatrixView<const T> dY, std::int64_t channels, MatrixView<T> dX);
 
   // ---- losses (per-batch means; the gradient is of that mean) --------------------------------
+  // Labels must lie in [0, C). The front end does not read them (no device wait); the CPU backend
+  // checks them first and throws InvalidArgument naming the row; the CUDA backend never indexes
+  // with an out-of-range label: that row's loss and gradient become NaN (so does loss_sum) and
+  // count_correct counts it as wrong. Trainers validate labels on the host beforehand.
   // loss_sum(0, 0) += mean over N x C of (F - Targets)^2; dF = 2 (F - Targets) / (N C).
   template <class T>
   void mse_loss(MatrixView<const T> F, MatrixView<const T> targets, MatrixView<T> dF,

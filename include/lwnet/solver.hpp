@@ -30,7 +30,9 @@ class Solver {
   // triangular with a non-unit diagonal.
   void trsm(Side side, Transpose trans, double alpha, MatrixView<const double> L, MatrixView<double> B);
   // Eigen-decomposition of a symmetric A (n x n, lower triangle read): eigenvalues (n x 1)
-  // ascending, eigenvectors (n x n) column k for eigenvalue k. A is not modified.
+  // ascending, eigenvectors (n x n) column k for eigenvalue k. A is not modified. When the
+  // iteration does not converge the CPU throws NumericalError; the CUDA backend (which does not
+  // wait for the device here) fills both outputs with NaN.
   void syevd(MatrixView<const double> A, MatrixView<double> eigenvalues, MatrixView<double> eigenvectors);
   // out(0, 0) = log det A = 2 sum_i log L_ii, given L from potrf (stays in backend memory).
   void log_det(MatrixView<const double> L, MatrixView<double> out);

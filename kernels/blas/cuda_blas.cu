@@ -6,8 +6,8 @@
 // CUBLAS_PEDANTIC_MATH (resources.cuh): float32 products stay float32, no TF32.
 //
 // axpy and scal are lwnet's own element-wise kernels: one launch for any leading dimension (a
-// cuBLAS call covers one contiguous range), and plain IEEE arithmetic, as the CPU loops do
-// (alpha = 0 times a NaN is NaN; cuBLAS's scal does not document that case).
+// cuBLAS call covers one contiguous range), with alpha = 0 times a NaN giving NaN as on the CPU
+// (cuBLAS's scal does not document that case). Either compiler may fuse y + alpha x into one FMA.
 #include <algorithm>
 #include <climits>
 #include <cstdint>

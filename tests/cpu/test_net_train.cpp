@@ -234,3 +234,68 @@ TEST(NetTrain, DivergenceIsAnErrorNotNaNWeights) {
 
 }  // namespace
 }  // namespace lwnet
+
+namespace lwnet {
+namespace {
+
+// Batches of as equal sizes as possible: a batch-norm net never sees a lone row (it would
+// normalise it to zeros and predict from the readout's bias alone), in training or prediction.
+TEST(NetBatches, BatchNormNetsNeverSeeALoneRow) {
+  const Dataset train = blobs(101, 4, 3);
+  auto backend = make_cpu_backend(1);
+  net::NetOptions o;
+  o.arch = net::Architecture::parse("dense:16x1:bn");
+  o.batch_size = 100;
+  o.epochs = 3;
+  const net::NetModel model = net::train(*backend, train.X.cview(), train.labels, names(3), o);
+  // Row 100 predicted alone would be a lone row; predicted with the rest it is in a batch of 50.
+  const std::vector<int> together = net::predict(*backend, model, train.X.cview());
+  const Matrix<float> last_two = [&] {
+    Matrix<float> m = Matrix<float>::host(2, 4);
+    for (std::int64_t j = 0; j < 4; ++j) {
+      m(0, j) = train.X(99, j);
+      m(1, j) = train.X(100, j);
+    }
+    return m;
+  }();
+  EXPECT_EQ(net::predict(*backend, model, last_two.cview()).size(), 2u);
+  EXPECT_EQ(together.size(), 101u);
+  try {
+    net::predict(*backend, model, last_two.cview().row_range(1, 1));
+    ADD_FAILURE() << "a batch-norm net predicted a single row";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("single row"), std::string::npos) << e.what();
+  }
+  // A net without batch normalisation predicts one row exactly as within a batch.
+  o.arch = net::Architecture::parse("dense:16x1");
+  const net::NetModel plain = net::train(*backend, train.X.cview(), train.labels, names(3), o);
+  const Matrix<float> all = net::outputs(*backend, plain, train.X.cview());
+  const Matrix<float> one = net::outputs(*backend, plain, train.X.cview().row_range(100, 1));
+  for (int j = 0; j < 3; ++j) EXPECT_NEAR(one(0, j), all(100, j), 1e-5f * (1.0f + std::abs(all(100, j))));
+}
+
+TEST(NetTrain, RefusesArchitecturesBuiltInCodeThatTheParserWouldRefuse) {
+  const Dataset train = blobs(30, 4, 1);
+  auto backend = make_cpu_backend(1);
+  net::NetOptions o;
+  o.arch.kind = net::Architecture::Kind::conv;
+  o.arch.strides = {0};
+  o.image = net::ImageShape{2, 2, 1};
+  EXPECT_THROW(net::train(*backend, train.X.cview(), train.labels, names(3), o), InvalidArgument);
+  o = {};
+  o.arch.depth = -3;
+  EXPECT_THROW(net::train(*backend, train.X.cview(), train.labels, names(3), o), InvalidArgument);
+  // A test set with a class the training set lacks is named, before any training.
+  Labels test_labels{{0, 1, 3}, 4};
+  Matrix<float> test_X = Matrix<float>::host(3, 4);
+  o = {};
+  try {
+    net::train(*backend, train.X.cview(), train.labels, names(3), o, {test_X.cview(), &test_labels});
+    ADD_FAILURE() << "accepted a test label outside the training classes";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("test label 3"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace lwnet

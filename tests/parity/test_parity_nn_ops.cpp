@@ -3,10 +3,10 @@
 // buffers whose padding holds NaN (ld = cols + kPad), so a kernel that ignores ld reads NaN and one
 // that writes outside its view leaves a non-NaN in the padding; both fail here.
 //
-// Tolerances. The CUDA kernels evaluate the CPU's formulas term for term, with no fused
-// multiply-adds (kernels/nn/nn_kernels.cuh, mul_rn) and the same float64 summation blocks for
-// column reductions, so most results agree bitwise; the bounds below are what the arithmetic
-// guarantees, not that observation:
+// Tolerances. The CUDA kernels evaluate the CPU's formulas term for term with the same float64
+// summation blocks for column reductions; either compiler may contract a product and a sum into
+// one FMA (kernels/nn/nn_kernels.cuh), so the bounds below are what the arithmetic guarantees
+// with or without contraction:
 //   - copies and single correctly rounded operations (fill, add_row_vector, relu, the pooling
 //     gradient, im2col, argmax, counts): exact;
 //   - outputs computed in float64 and rounded once to T, or a short chain in T: 1-2 ulp of T

@@ -2,11 +2,24 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "lwnet/net.hpp"
 #include "nn/network.hpp"
 
 namespace lwnet::net {
+
+// The batches of n rows: ceil(n / batch_size) of them, sizes as equal as possible (they differ by
+// at most one row, larger first), so no batch is a lone row unless n is 1: batch normalisation
+// takes its statistics from the batch, and a single row has none.
+struct Batch {
+  std::int64_t start = 0;
+  std::int64_t rows = 0;
+};
+std::vector<Batch> batches_of(std::int64_t n, std::int64_t batch_size);
+
+// Throws InvalidArgument when a batch-norm network would see a single-row batch (n == 1).
+void check_batch_norm_rows(const NetOptions& options, std::int64_t n, const char* op);
 
 // A host copy of X_raw (finite, as many features as the model) with the model's preprocessing.
 Matrix<float> preprocess(const NetModel& model, MatrixView<const float> X_raw, const char* op);

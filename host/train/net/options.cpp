@@ -159,8 +159,16 @@ void NetOptions::validate() const {
   if (!in(bn_epsilon, 0.0, 1.0) || bn_epsilon == 0.0)
     throw InvalidArgument("the batch-norm epsilon must be in (0, 1]");
   if (arch.width < 1 || arch.width > Architecture::kMaxWidth) throw InvalidArgument("--arch: width out of range");
-  if (arch.kind == Architecture::Kind::conv && arch.strides.empty())
-    throw InvalidArgument("--arch: a conv net needs at least one stride");
+  if (arch.kind == Architecture::Kind::conv) {
+    if (arch.strides.empty() || static_cast<int>(arch.strides.size()) > Architecture::kMaxDepth)
+      throw InvalidArgument("--arch: a conv net needs 1 to " + std::to_string(Architecture::kMaxDepth) + " strides");
+    for (int stride : arch.strides)
+      if (stride < 1 || stride > 64) throw InvalidArgument("--arch: each stride must be in [1, 64]");
+  } else if (arch.depth < 0 || arch.depth > Architecture::kMaxDepth) {
+    throw InvalidArgument("--arch: the depth must be in [0, " + std::to_string(Architecture::kMaxDepth) + "]");
+  } else if (arch.batch_norm && arch.depth == 0) {
+    throw InvalidArgument("--arch: :bn needs at least one hidden layer");
+  }
   if (standardize == StandardizeMode::separate)
     throw InvalidArgument("--standardize separate is for the closed-form network; trained nets use train or none");
 }

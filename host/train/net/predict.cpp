@@ -1,5 +1,5 @@
-// Prediction with a trained network, in batches of the training batch size (batch-norm nets use
-// each batch's statistics, spec 2.1).
+// Prediction with a trained network, in batches of at most the training batch size, sizes as
+// equal as possible (batch-norm nets use each batch's statistics, spec 2.1).
 #include <algorithm>
 
 #include "lwnet/error.hpp"
@@ -27,15 +27,15 @@ nn::Network<float> restore_network(Backend& backend, const NetModel& model) {
 }
 
 Matrix<float> outputs(Backend& backend, const NetModel& model, MatrixView<const float> X_raw) {
+  model.options.validate();
+  if (model.num_classes() < 2) throw InvalidArgument("predict: the model has fewer than 2 classes");
+  check_batch_norm_rows(model.options, X_raw.rows(), "predict");
   const Matrix<float> X_host = preprocess(model, X_raw, "predict");
   nn::Network<float> net = restore_network(backend, model);
   const Matrix<float> X = backend.upload(X_host.cview());
   Matrix<float> out = Matrix<float>::host(X.rows(), model.num_classes());
-  const std::int64_t batch = model.options.batch_size;
-  for (std::int64_t start = 0; start < X.rows(); start += batch) {
-    const std::int64_t rows = std::min(batch, X.rows() - start);
-    backend.copy(net.forward(X.cview().row_range(start, rows)), out.view().row_range(start, rows));
-  }
+  for (const Batch& b : batches_of(X.rows(), model.options.batch_size))
+    backend.copy(net.forward(X.cview().row_range(b.start, b.rows)), out.view().row_range(b.start, b.rows));
   return out;
 }
 

@@ -45,9 +45,28 @@ void check_training_data(MatrixView<const float> X, const Labels& labels, const 
     throw InvalidArgument("train: " + std::to_string(classes.size()) + " class names for " +
                           std::to_string(labels.num_classes) + " classes");
   if (labels.num_classes < 2) throw InvalidArgument("train: a classifier needs at least 2 classes");
+  check_batch_norm_rows(options, X.rows(), "train");
 }
 
 }  // namespace
+
+std::vector<Batch> batches_of(std::int64_t n, std::int64_t batch_size) {
+  const std::int64_t count = (n + batch_size - 1) / batch_size;
+  std::vector<Batch> batches;
+  std::int64_t start = 0;
+  for (std::int64_t b = 0; b < count; ++b) {
+    const std::int64_t rows = n / count + (b < n % count ? 1 : 0);
+    batches.push_back({start, rows});
+    start += rows;
+  }
+  return batches;
+}
+
+void check_batch_norm_rows(const NetOptions& options, std::int64_t n, const char* op) {
+  if (options.arch.batch_norm && n == 1)
+    throw InvalidArgument(std::string(op) + ": a batch-norm network (" + options.arch.str() +
+                          ") takes its statistics from each batch, and a single row has none: give at least 2 rows");
+}
 
 Matrix<float> preprocess(const NetModel& model, MatrixView<const float> X_raw, const char* op) {
   Matrix<float> X = kme::checked_host_copy(X_raw, op);
@@ -62,10 +81,9 @@ std::int64_t count_correct(Backend& backend, nn::Network<float>& net, MatrixView
                            MatrixView<const std::int32_t> labels, std::int64_t batch_size) {
   Matrix<std::int64_t> correct = backend.allocate<std::int64_t>(1, 1);
   backend.copy(Matrix<std::int64_t>::host(1, 1).cview(), correct.view());
-  for (std::int64_t start = 0; start < X.rows(); start += batch_size) {
-    const std::int64_t rows = std::min(batch_size, X.rows() - start);
-    const MatrixView<const float> F = net.forward(X.row_range(start, rows));
-    backend.nn().count_correct(F, labels.row_range(start, rows), correct.view());
+  for (const Batch& b : batches_of(X.rows(), batch_size)) {
+    const MatrixView<const float> F = net.forward(X.row_range(b.start, b.rows));
+    backend.nn().count_correct(F, labels.row_range(b.start, b.rows), correct.view());
   }
   return backend.download(correct.cview())(0, 0);
 }
@@ -103,6 +121,11 @@ NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& la
   Matrix<std::int32_t> labels_test;
   if (test.labels != nullptr) {
     test.labels->validate(test.X.rows(), "test");
+    for (std::size_t i = 0; i < test.labels->y.size(); ++i)
+      if (test.labels->y[i] >= c)
+        throw InvalidArgument("train: test label " + std::to_string(test.labels->y[i]) + " of test row " +
+                              std::to_string(i) + " is not one of the " + std::to_string(c) + " training classes");
+    check_batch_norm_rows(options, test.X.rows(), "train (test set)");
     X_test = backend.upload(preprocess(model, test.X, "test").cview());
     labels_test = backend.upload(int_labels(test.labels->y, nullptr).cview());
   }
@@ -110,7 +133,7 @@ NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& la
   Matrix<double> loss_sum = backend.allocate<double>(1, 1);
   Matrix<std::int64_t> correct = backend.allocate<std::int64_t>(1, 1);
   Rng rng(options.seed ^ kShuffleSalt);
-  const std::int64_t batches = (n + options.batch_size - 1) / options.batch_size;
+  const std::vector<Batch> batches = batches_of(n, options.batch_size);
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     const auto epoch_start = Clock::now();
     backend.nn().fill(loss_sum.view(), 0.0);
@@ -123,12 +146,11 @@ NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& la
       for (std::size_t i = 0; i < order.size(); ++i) permuted[i] = labels.y[static_cast<std::size_t>(order[i])];
       backend.copy(nn::mse_targets(permuted, c).cview(), targets_epoch.view());
     }
-    for (std::int64_t start = 0; start < n; start += options.batch_size) {
-      const std::int64_t rows = std::min(options.batch_size, n - start);
-      const MatrixView<const float> Xb = X_epoch.cview().row_range(start, rows);
+    for (const Batch& b : batches) {
+      const MatrixView<const float> Xb = X_epoch.cview().row_range(b.start, b.rows);
       nn::BatchTargets<float> targets;
-      targets.labels = labels_epoch.cview().row_range(start, rows);
-      if (options.loss == LossKind::mse) targets.values = targets_epoch.cview().row_range(start, rows);
+      targets.labels = labels_epoch.cview().row_range(b.start, b.rows);
+      if (options.loss == LossKind::mse) targets.values = targets_epoch.cview().row_range(b.start, b.rows);
       const MatrixView<const float> F = net.forward(Xb);
       const MatrixView<const float> e = loss.error(F, targets, loss_sum.view());
       backend.nn().count_correct(F, targets.labels, correct.view());
@@ -137,7 +159,7 @@ NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& la
     }
     EpochRecord record;
     record.epoch = epoch;
-    record.loss = backend.download(loss_sum.cview())(0, 0) / static_cast<double>(batches);
+    record.loss = backend.download(loss_sum.cview())(0, 0) / static_cast<double>(batches.size());
     record.train_accuracy = static_cast<double>(backend.download(correct.cview())(0, 0)) / static_cast<double>(n);
     record.seconds = seconds_since(epoch_start);
     record.samples_per_second = record.seconds > 0 ? static_cast<double>(n) / record.seconds : 0.0;

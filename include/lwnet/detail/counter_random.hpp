@@ -1,6 +1,7 @@
 // The counter-based generator behind NnOps::fill_random: draw number c of a seed is a pure
 // function of (seed, c), so the CPU and CUDA backends produce the same numbers whatever their
-// thread count or launch geometry. Plain C++; a CUDA translation unit defines LWNET_HD first
+// thread count or launch geometry (uniform and Bernoulli draws bitwise; normal draws to the last
+// bit or so of the libraries' log and cos). Plain C++; a CUDA translation unit defines LWNET_HD first
 // (kernels/common/host_device.cuh) to compile it as device code too.
 #pragma once
 
