@@ -38,6 +38,7 @@ step_build() {
   local targets=(lwnet_cli lwnet_cuda_tests lwnet_cuda_backend)
   local known
   known=$(cmake --build "$build" --target help)
+  grep -q "lwnet_cuda_stream_tests:" <<<"$known" && targets+=(lwnet_cuda_stream_tests)
   grep -q "lwnet_bench:" <<<"$known" && targets+=(lwnet_bench)
   grep -q "lwnet_variants:" <<<"$known" && targets+=(lwnet_variants)
   cmake --build "$build" -j "$(nproc)" --target "${targets[@]}" >>"$out/machine.txt" 2>&1
@@ -125,6 +126,12 @@ tests_log=$out/main.txt
 echo "== CUDA tests and parity" >>"$tests_log"
 phase "CUDA tests and parity" 100 "$build/tests/lwnet_cuda_tests" >>"$tests_log" 2>&1
 tail -n 25 "$tests_log"
+# Caller streams and events (lwnet/cuda.hpp): a separate binary, as it links the CUDA runtime.
+if [[ -x $build/tests/lwnet_cuda_stream_tests ]]; then
+  echo "== caller streams and events" >>"$tests_log"
+  phase "caller streams and events" 30 "$build/tests/lwnet_cuda_stream_tests" >>"$tests_log" 2>&1
+  tail -n 5 "$tests_log"
+fi
 # compute-sanitizer: out-of-bounds/misaligned accesses, then shared-memory races.
 for tool in memcheck racecheck; do
   echo "== compute-sanitizer --tool $tool" >>"$tests_log"

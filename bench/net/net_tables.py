@@ -2,7 +2,7 @@
 output, docs/PERFORMANCE.md (bench/report/report.py) and docs/RESULTS.md. Standard library only."""
 
 # Short column labels (compare_torch.py's FRAMEWORKS says what each run is).
-LABELS = {"lwnet": "lwnet", "lwnet_blas_auto": "lwnet (BLAS auto)", "torch": "PyTorch",
+LABELS = {"lwnet": "lwnet", "torch": "PyTorch",
           "torch_passive": "PyTorch (passive)", "torch_passive_blas_auto": "PyTorch (passive, BLAS auto)"}
 
 
@@ -160,7 +160,7 @@ def results_section(docs):
     for k, (d, path) in enumerate(docs):
         if k:
             on = ", on CUDA" if d.get("device") == "cuda" else ""
-            lines += [f"### {d['n_train']} training images, {optimiser(d['settings'])}{on}", ""]
+            lines += [f"### {d['n_train']} training images, {optimiser(d['settings'])}{on}, run {d.get('date', '?')}", ""]
         lines += [f"`{path}`: {describe(d)}", "", f"Test accuracy on the {d['n_test']} test images after each epoch:",
                   "", accuracy_table(d), "",
                   "Median training seconds per epoch (each run's first epoch left out; docs/PERFORMANCE.md, "

@@ -793,6 +793,7 @@ def section_net_cpu(results_dir):
     docs = [(path, r) for path, r in docs if r and r.get("archs")]
     for path, r in sorted(docs, key=lambda pr: (-pr[1].get("n_train", 0), pr[1].get("date", ""))):
         title = "Full training set" if r.get("n_train") == 60000 else f"First {r.get('n_train')} training images"
+        title += f", run {r.get('date', '?')}"
         parts.append(f"**{title}** (`bench/results/{path.name}`). {net_tables.describe(r)}\n\n"
                      f"{net_tables.speed_table(r)}\n\nTest accuracy after each epoch:\n\n"
                      f"{net_tables.accuracy_table(r)}\n\nAgainst the issue's goals:\n\n{net_tables.goals(r)}")
