@@ -36,6 +36,11 @@ std::string CudaBackend::description() const {
          std::to_string(p.totalGlobalMem >> 30) + " GiB)";
 }
 
+std::size_t CudaBackend::workspace_bytes(WorkspaceOp op, const WorkspaceShape& shape) const {
+  (void)op;  // kernel_matmul is the only operation planned so far
+  return kernel_matmul_workspace_bytes(*context_, shape.m, shape.n, shape.c);
+}
+
 std::size_t CudaBackend::free_memory_bytes() const {
   DeviceGuard guard(context_->device());
   std::size_t free_bytes = 0;

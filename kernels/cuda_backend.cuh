@@ -28,6 +28,7 @@ class CudaBackend final : public Backend {
   std::string memory_error(const void* data) const override;
   std::size_t free_memory_bytes() const override;
   void synchronize() override;
+  std::size_t workspace_bytes(WorkspaceOp op, const WorkspaceShape& shape) const override;
   std::unique_ptr<TransferQueue> make_transfer_queue() override;
 
  protected:

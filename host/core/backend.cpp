@@ -75,6 +75,18 @@ const char* to_string(OpFamily family) {
   return "unknown";
 }
 
+// ---- memory planning ----------------------------------------------------------------------------
+
+std::size_t Backend::default_workspace_bytes(WorkspaceOp op, const WorkspaceShape& shape) {
+  (void)op;  // kernel_matmul is the only operation planned so far
+  constexpr std::size_t kMaxPartialBytes = std::size_t{1} << 28;
+  constexpr std::int64_t kRowsPerSplit = 4096;
+  const auto m = static_cast<std::size_t>(std::max<std::int64_t>(shape.m, 0));
+  const auto c = static_cast<std::size_t>(std::max<std::int64_t>(shape.c, 0));
+  const auto splits = static_cast<std::size_t>((std::max<std::int64_t>(shape.n, 1) + kRowsPerSplit - 1) / kRowsPerSplit);
+  return std::min(kMaxPartialBytes, splits * m * c * sizeof(double));
+}
+
 // ---- operation families -----------------------------------------------------------------------
 
 bool Backend::supports(OpFamily family) const {

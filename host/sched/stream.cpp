@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,31 +17,44 @@ namespace lwnet {
 
 namespace {
 
-// What kernel_matmul itself holds per call: row norms of both operands and, with few Z rows, up
-// to this many bytes of per-split partial sums (kMaxPartialBytes on both backends), one split per
-// 4096 rows of X.
-constexpr std::size_t kMaxPartialBytes = std::size_t{1} << 28;
-constexpr std::int64_t kRowsPerSplit = 4096;
-
-// Backend memory of one buffer set: the Z chunk with its float64 result, the X chunk (unless it
-// is the Z chunk itself), the B chunk. Streaming holds two sets (double buffering) and the
-// product's own partial sums.
+// Backend memory of one buffer set: the Z chunk (rows and their norms) with its float64 result,
+// the X chunk (unless it is the Z chunk itself), the B chunk. Streaming holds two sets (double
+// buffering) and one product's scratch, `workspace` bytes (Backend::workspace_bytes).
 std::size_t chunk_bytes(std::int64_t z_rows, std::int64_t x_rows, std::int64_t d, std::int64_t c, bool shared,
-                        int buffer_sets) {
+                        int buffer_sets, std::size_t workspace) {
   const auto z = static_cast<std::size_t>(z_rows);
   const auto x = static_cast<std::size_t>(x_rows);
   const auto row = static_cast<std::size_t>(d) * sizeof(float) + sizeof(float);  // the row and its norm
   const auto cs = static_cast<std::size_t>(c);
-  const std::size_t splits = static_cast<std::size_t>((x_rows + kRowsPerSplit - 1) / kRowsPerSplit);
-  const std::size_t partial = std::min(kMaxPartialBytes, splits * z * cs * sizeof(double));
   const std::size_t set = z * (row + cs * sizeof(double)) + (shared ? 0 : x * row) + x * cs * sizeof(float);
-  return static_cast<std::size_t>(buffer_sets) * set + partial;
+  return static_cast<std::size_t>(buffer_sets) * set + workspace;
 }
+
+using WorkspaceFor = std::function<std::size_t(std::int64_t z_rows, std::int64_t x_rows)>;
+
+StreamPlan plan_chunks(std::int64_t m, std::int64_t n, std::int64_t d, std::int64_t c, std::size_t budget,
+                       bool same_rows, const WorkspaceFor& workspace);
 
 }  // namespace
 
+StreamPlan plan_streamed_kernel_matmul(const Backend& device, std::int64_t m, std::int64_t n, std::int64_t d,
+                                       std::int64_t c, std::size_t budget, bool same_rows) {
+  return plan_chunks(m, n, d, c, budget, same_rows, [&](std::int64_t z_rows, std::int64_t x_rows) {
+    return device.workspace_bytes(WorkspaceOp::kernel_matmul, WorkspaceShape{z_rows, x_rows, d, c});
+  });
+}
+
 StreamPlan plan_streamed_kernel_matmul(std::int64_t m, std::int64_t n, std::int64_t d, std::int64_t c,
                                        std::size_t budget, bool same_rows) {
+  return plan_chunks(m, n, d, c, budget, same_rows, [&](std::int64_t z_rows, std::int64_t x_rows) {
+    return Backend::default_workspace_bytes(WorkspaceOp::kernel_matmul, WorkspaceShape{z_rows, x_rows, d, c});
+  });
+}
+
+namespace {
+
+StreamPlan plan_chunks(std::int64_t m, std::int64_t n, std::int64_t d, std::int64_t c, std::size_t budget,
+                       bool same_rows, const WorkspaceFor& workspace) {
   if (m < 1 || n < 1 || d < 1 || c < 1)
     throw InvalidArgument("plan_streamed_kernel_matmul: shapes must be positive, got m = " + std::to_string(m) +
                           ", n = " + std::to_string(n) + ", d = " + std::to_string(d) + ", c = " + std::to_string(c));
@@ -53,7 +67,7 @@ StreamPlan plan_streamed_kernel_matmul(std::int64_t m, std::int64_t n, std::int6
     // One chunk pair holds everything once (Z and X the same matrix: held once); streamed chunk
     // pairs hold two buffer sets, so the next pair's copies overlap this pair's compute.
     const bool single = z_rows == m && x_rows == n;
-    return chunk_bytes(z_rows, x_rows, d, c, same_rows && single, single ? 1 : 2);
+    return chunk_bytes(z_rows, x_rows, d, c, same_rows && single, single ? 1 : 2, workspace(z_rows, x_rows));
   };
   // Everything in one chunk (with Z and X the same matrix, held once) when it fits; otherwise
   // the longest chunks, found by bisection (bytes grow with r while X chunks are copies).
@@ -82,6 +96,8 @@ StreamPlan plan_streamed_kernel_matmul(std::int64_t m, std::int64_t n, std::int6
   plan.x_chunks = (n + plan.x_rows - 1) / plan.x_rows;
   return plan;
 }
+
+}  // namespace
 
 namespace {
 
@@ -281,7 +297,7 @@ void kernel_matmul_streamed(Backend& backend, TransferQueue& queue, MatrixView<c
                             MatrixView<double> out, std::size_t budget, const StreamProgressCallback& progress) {
   check_streamed_operands(Z, X, B, out);
   const bool same = same_rows(Z, X);
-  const StreamPlan plan = plan_streamed_kernel_matmul(Z.rows(), X.rows(), X.cols(), B.cols(), budget, same);
+  const StreamPlan plan = plan_streamed_kernel_matmul(backend, Z.rows(), X.rows(), X.cols(), B.cols(), budget, same);
   const std::vector<ChunkPair> pairs = chunk_pairs(plan, Z.rows(), X.rows(), same);
   ChunkAccumulator sums(out, plan.z_rows, static_cast<std::int64_t>(pairs.size()), progress);
   DoubleBufferedStream stream(backend, queue, plan, X.cols(), B.cols(), pairs.size() > 1);
@@ -298,7 +314,7 @@ void kernel_matmul_streamed(Backend& backend, MatrixView<const float> Z, MatrixV
   }
   check_streamed_operands(Z, X, B, out);
   const bool same = same_rows(Z, X);
-  const StreamPlan plan = plan_streamed_kernel_matmul(Z.rows(), X.rows(), X.cols(), B.cols(), budget, same);
+  const StreamPlan plan = plan_streamed_kernel_matmul(backend, Z.rows(), X.rows(), X.cols(), B.cols(), budget, same);
   const std::vector<ChunkPair> pairs = chunk_pairs(plan, Z.rows(), X.rows(), same);
   ChunkAccumulator sums(out, plan.z_rows, static_cast<std::int64_t>(pairs.size()), progress);
   stream_host_views(backend, pairs, Z, X, B, params, sums, plan.z_rows);
@@ -311,7 +327,8 @@ std::size_t resident_fit_bytes(std::int64_t n, std::int64_t d, std::int64_t c) {
   return rows * (width + 1) * sizeof(float)                         // layer input and its norms
          + rows * 2 * columns * sizeof(float)                        // candidate output and weights
          + rows * (2 * static_cast<std::size_t>(c) + 1) * sizeof(double)  // HSIC: K [Y 1] and Y
-         + chunk_bytes(n, n, 0, 2 * c, true, 0);                           // the product's partial sums
+         + Backend::default_workspace_bytes(WorkspaceOp::kernel_matmul,   // the product's partial sums
+                                            WorkspaceShape{n, n, d, 2 * c});
 }
 
 std::string format_bytes(std::size_t bytes) {

@@ -32,6 +32,16 @@ namespace lwnet {
 
 class TransferQueue;
 
+// An operation whose scratch memory a planner asks about (Backend::workspace_bytes), and its shape:
+// kernel_matmul: Z (m x d), X (n x d), B (n x c).
+enum class WorkspaceOp { kernel_matmul };
+struct WorkspaceShape {
+  std::int64_t m = 0;
+  std::int64_t n = 0;
+  std::int64_t d = 0;
+  std::int64_t c = 0;
+};
+
 // How much a Backend call checks before it runs (see the top of this file).
 enum class Validation {
   metadata,  // shapes, memory spaces, overlap: host metadata only (release builds' default)
@@ -129,6 +139,14 @@ class Backend {
   void copy(MatrixView<const T> src, MatrixView<T> dst);
   // Waits until all queued work has finished.
   virtual void synchronize() = 0;
+  // Scratch memory `op` allocates in this backend's memory beyond its operands, their row norms
+  // and its output, an upper bound for the shape: what a memory planner (stream.hpp) adds to the
+  // chunks' bytes. The default is the bound of lwnet's K.B tiles (float64 per-split partial sums,
+  // one split per 4096 rows of X, at most 256 MiB); a backend whose kernels differ overrides it.
+  virtual std::size_t workspace_bytes(WorkspaceOp op, const WorkspaceShape& shape) const {
+    return default_workspace_bytes(op, shape);
+  }
+  static std::size_t default_workspace_bytes(WorkspaceOp op, const WorkspaceShape& shape);
   // A queue of host <-> backend copies that overlap this backend's compute (transfer.hpp). The
   // default runs each copy in the compute queue itself, which is correct for any backend.
   virtual std::unique_ptr<TransferQueue> make_transfer_queue();

@@ -28,6 +28,10 @@ struct StreamPlan {
 // The largest chunks whose backend memory fits `budget` bytes (two buffer sets when streaming). same_rows: Z and X are the same
 // matrix, so chunks are equal and the diagonal chunk pairs keep self-pairs exact (k = 1).
 // Throws InvalidArgument, naming the bytes one row needs, when even one-row chunks do not fit.
+// The scratch of each chunk pair's product is what `device` reports (Backend::workspace_bytes); the
+// overload without a device assumes Backend's default bound.
+StreamPlan plan_streamed_kernel_matmul(const Backend& device, std::int64_t m, std::int64_t n, std::int64_t d,
+                                       std::int64_t c, std::size_t budget, bool same_rows);
 StreamPlan plan_streamed_kernel_matmul(std::int64_t m, std::int64_t n, std::int64_t d, std::int64_t c,
                                        std::size_t budget, bool same_rows);
 

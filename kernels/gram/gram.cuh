@@ -3,6 +3,9 @@
 
 #include <cuda_runtime.h>
 
+#include <cstddef>
+#include <cstdint>
+
 #include "common/cuda_context.cuh"
 #include "common/resources.cuh"
 #include "gram/tile.cuh"
@@ -28,6 +31,10 @@ template <class Out>
 void launch_kernel_matmul(const CudaContext& ctx, const detail::KernelConstants& kc,
                           const MatrixView<const float>& Z, const MatrixView<const float>& X,
                           const MatrixView<const float>& B, const MatrixView<Out>& out);
+
+// The float64 partial-sum slabs launch_kernel_matmul allocates for Z (m rows), X (n rows) and B
+// (c columns) on this device (its split plan depends on the SM count).
+std::size_t kernel_matmul_workspace_bytes(const CudaContext& ctx, std::int64_t m, std::int64_t n, std::int64_t c);
 
 // sum_ij kx(x_i, x_j) ky(y_i, y_j); waits for the result.
 double kernel_pair_sum(const CudaContext& ctx, const detail::KernelConstants& kx,

@@ -118,6 +118,33 @@ __global__ void sum_splits_kernel(const double* partial, std::int64_t splits, st
 
 }  // namespace
 
+namespace {
+
+// How the X tiles are cut for Z (m rows) against X (n rows) and B (c columns): with few Z blocks
+// the splits run in parallel (one grid row each, a float64 partial-sum slab per split, summed in
+// order afterwards), else one block walks all splits.
+struct SplitPlan {
+  std::int64_t blocks_y = 1;
+  std::int64_t splits_per_block = 1;
+};
+
+SplitPlan plan_splits(const CudaContext& ctx, std::int64_t m, std::int64_t n, std::int64_t c) {
+  const std::int64_t z_blocks = ceil_div(m, tile::kBlockRows);
+  const std::int64_t x_tiles = ceil_div(n, tile::kBlockCols);
+  const std::int64_t target_blocks = static_cast<std::int64_t>(kBlocksPerSm) * ctx.sm_count();
+  const std::int64_t splits = ceil_div(x_tiles, kTilesPerSplit);
+  const bool parallel_splits = z_blocks < target_blocks && splits > 1 && splits <= kMaxSplits &&
+                               splits * m * c * static_cast<std::int64_t>(sizeof(double)) <= kMaxPartialBytes;
+  return parallel_splits ? SplitPlan{splits, 1} : SplitPlan{1, splits};
+}
+
+}  // namespace
+
+std::size_t kernel_matmul_workspace_bytes(const CudaContext& ctx, std::int64_t m, std::int64_t n, std::int64_t c) {
+  if (m < 1 || n < 1 || c < 1) return 0;
+  return static_cast<std::size_t>(plan_splits(ctx, m, n, c).blocks_y * m * c) * sizeof(double);
+}
+
 template <class Out>
 void launch_kernel_matmul(const CudaContext& ctx, const detail::KernelConstants& kc,
                           const MatrixView<const float>& Z, const MatrixView<const float>& X,
@@ -131,13 +158,9 @@ void launch_kernel_matmul(const CudaContext& ctx, const detail::KernelConstants&
   const tile::Operand x = make_operand(kc, X, x_norms, stream);
 
   const std::int64_t z_blocks = ceil_div(m, tile::kBlockRows);
-  const std::int64_t x_tiles = ceil_div(X.rows(), tile::kBlockCols);
-  const std::int64_t target_blocks = static_cast<std::int64_t>(kBlocksPerSm) * ctx.sm_count();
-  const std::int64_t splits = ceil_div(x_tiles, kTilesPerSplit);
-  const bool parallel_splits = z_blocks < target_blocks && splits > 1 && splits <= kMaxSplits &&
-                               splits * m * c * static_cast<std::int64_t>(sizeof(double)) <= kMaxPartialBytes;
-  const std::int64_t blocks_y = parallel_splits ? splits : 1;
-  const std::int64_t splits_per_block = parallel_splits ? 1 : splits;
+  const SplitPlan split = plan_splits(ctx, m, X.rows(), c);
+  const std::int64_t blocks_y = split.blocks_y;
+  const std::int64_t splits_per_block = split.splits_per_block;
 
   DeviceBuffer<double> partial(static_cast<std::size_t>(blocks_y * m * c), stream);
   const std::int64_t self_offset = detail::self_pair_offset(Z, X);

@@ -262,3 +262,30 @@ TEST(Stream, DefaultBudgetIsMostOfTheFreeMemory) {
 
 }  // namespace
 }  // namespace lwnet::test
+
+namespace lwnet {
+namespace {
+
+// The planner asks the device for the product's scratch (Backend::workspace_bytes) instead of
+// copying the kernels' constants: a CPU backend reports the default bound, so both overloads plan
+// the same chunks, and the plan's bytes include that scratch.
+TEST(StreamPlanWorkspace, PlannerAsksTheDevice) {
+  auto cpu = make_cpu_backend(1);
+  const WorkspaceShape shape{1000, 100000, 16, 10};
+  // 25 splits of 4096 rows, each a 1000 x 10 float64 slab.
+  EXPECT_EQ(cpu->workspace_bytes(WorkspaceOp::kernel_matmul, shape), std::size_t{25} * 1000 * 10 * 8);
+  EXPECT_EQ(Backend::default_workspace_bytes(WorkspaceOp::kernel_matmul, WorkspaceShape{200000, 200000, 16, 10}),
+            std::size_t{1} << 28);  // capped
+  for (std::size_t budget : {std::size_t{1} << 20, std::size_t{64} << 20, std::size_t{1} << 30}) {
+    const StreamPlan asked = plan_streamed_kernel_matmul(*cpu, 200000, 200000, 16, 10, budget, true);
+    const StreamPlan assumed = plan_streamed_kernel_matmul(200000, 200000, 16, 10, budget, true);
+    EXPECT_EQ(asked.z_rows, assumed.z_rows);
+    EXPECT_EQ(asked.bytes, assumed.bytes);
+    EXPECT_LE(asked.bytes, budget);
+    EXPECT_GE(asked.bytes, cpu->workspace_bytes(WorkspaceOp::kernel_matmul,
+                                                WorkspaceShape{asked.z_rows, asked.x_rows, 16, 10}));
+  }
+}
+
+}  // namespace
+}  // namespace lwnet
