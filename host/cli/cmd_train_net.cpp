@@ -30,11 +30,7 @@ void run_train_net(const TrainCommand& opt, net::Method method) {
   Backend& backend = *choice.backend;
   const bool text = !opt.train.json;
   if (text) {
-    std::printf("data    %s: %lld samples x %lld features, %d classes%s\n", data.name.c_str(),
-                static_cast<long long>(data.X.rows()), static_cast<long long>(data.X.cols()),
-                encoding.labels.num_classes,
-                test ? (", test " + std::to_string(test->X.rows()) + " samples").c_str() : "");
-    std::printf("device  %s\n        %s\n", backend.description().c_str(), choice.reason.c_str());
+    print_data_and_device(d, choice);
     print_net_plan(options);
   }
 

@@ -106,4 +106,12 @@ void save_and_report(const std::string& out, bool json, const std::function<void
   if (!out.empty()) std::printf("model   saved to %s\n", out.c_str());
 }
 
+void print_data_and_device(const TrainData& d, const BackendChoice& choice) {
+  std::printf("data    %s: %lld samples x %lld features, %d classes%s\n", d.data.name.c_str(),
+              static_cast<long long>(d.data.X.rows()), static_cast<long long>(d.data.X.cols()),
+              d.encoding.labels.num_classes,
+              d.test ? (", test " + std::to_string(d.test->X.rows()) + " samples").c_str() : "");
+  std::printf("device  %s\n        %s\n", choice.backend->description().c_str(), choice.reason.c_str());
+}
+
 }  // namespace lwnet::cli

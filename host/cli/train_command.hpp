@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli/options.hpp"
+#include "lwnet/backend.hpp"
 
 namespace lwnet::cli {
 
@@ -40,6 +41,9 @@ struct TrainData {
 TrainData load_train_data(const TrainCommand& opt);
 // Where the test labels came from, for messages.
 std::string test_label_source(const TrainCommand& opt, const TrainData& d);
+
+// The text output's first lines, for both methods: the data (and test set) and the device chosen.
+void print_data_and_device(const TrainData& d, const BackendChoice& choice);
 
 // The end of a fit, for both methods: the model saved to `out` (when given) between two
 // interruption checks, then the JSON (with "model") or the text summary.

@@ -1,7 +1,6 @@
 // Eigen's blocked GEMM kernels (header-only, vectorised for the build's ISA) with its own
 // threading off: lwnet's pool decides the split, so results do not depend on the thread count.
-// On this project's shapes it is also faster than the serial OpenBLAS under the Haswell kernels
-// some machines force (docs/PERFORMANCE.md).
+// Measured speed in a whole training epoch: docs/PERFORMANCE.md, "Trained networks (backprop)".
 #define EIGEN_DONT_PARALLELIZE
 #include "cpu/cpu_gemm.hpp"
 
