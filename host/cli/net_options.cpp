@@ -61,7 +61,8 @@ void add_net_options(CLI::App* cmd, NetCliOptions& opt) {
                      "--method backprop: samples per SGD step (and per prediction batch)");
   add_real_option(cmd, "--lr", opt.numbers.learning_rate, {0.0, kMaxLearningRate, true, false},
                   "--method backprop: learning rate (default: 1 for sgd, 0.01 for adam with --init ntk; 0.05 and "
-                  "0.001 with --init standard)");
+                  "0.001 with --init standard)")
+      ->default_str("");  // 0 in NetOptions means "the optimiser's default", which the help names
   cmd->add_option("--optimizer", opt.optimizer, "--method backprop: sgd (with --momentum) | adam")
       ->capture_default_str()
       ->check(non_empty());
