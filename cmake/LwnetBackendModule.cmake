@@ -2,8 +2,8 @@
 # kernels/; test doubles, tests/select/), so that a program using the CPU never loads the CUDA
 # libraries (docs/DESIGN.md, "The CUDA backend module").
 #
-# How a module gets lwnet_core's code (its backend derives from lwnet::Backend): it links the
-# static lwnet_core into itself, hidden. -fvisibility=hidden, -Wl,--exclude-libs,ALL and a version
+# How a module gets lwnet_core's code (its backend derives from lwnet::Backend): it links a static
+# library of the parts of lwnet_core it may call (PARTS) into itself, hidden. -fvisibility=hidden, -Wl,--exclude-libs,ALL and a version
 # script that exports the entry function alone keep the module's copy of lwnet_core private: the
 # module's code binds to its own copy and never interposes on the program's, nor the program's on
 # it. The two copies come from the same sources (the loader checks LWNET_MODULE_INTERFACE_ID), so
@@ -38,9 +38,12 @@ function(lwnet_use_module_interface target)
   target_include_directories(${target} PRIVATE ${LWNET_MODULE_INTERFACE_DIR} ${PROJECT_SOURCE_DIR}/kernels)
 endfunction()
 
-# lwnet_add_backend_module(target OUTPUT_DIRECTORY dir SOURCES src...)
+# lwnet_add_backend_module(target OUTPUT_DIRECTORY dir PARTS part... SOURCES src...)
+#   PARTS: the parts of lwnet_core (cmake/LwnetParts.cmake) the module's code may call; only their
+#   objects are linked in, so a call into any other part (kernels/ knows nothing of trainers, I/O
+#   or the CLI) fails to link.
 function(lwnet_add_backend_module target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "OUTPUT_DIRECTORY" "SOURCES")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "OUTPUT_DIRECTORY" "PARTS;SOURCES")
   add_library(${target} MODULE ${arg_SOURCES})
   set_target_properties(${target} PROPERTIES
     CXX_VISIBILITY_PRESET hidden
@@ -56,6 +59,7 @@ function(lwnet_add_backend_module target)
   if(NOT LWNET_SANITIZE AND NOT LWNET_FUZZ)
     target_link_options(${target} PRIVATE LINKER:--no-undefined)
   endif()
-  target_link_libraries(${target} PRIVATE lwnet_core)
+  lwnet_parts_library(parts ${arg_PARTS})
+  target_link_libraries(${target} PRIVATE ${parts})
   lwnet_use_module_interface(${target})
 endfunction()

@@ -12,7 +12,6 @@
 #include "data/gather.cuh"
 #include "gram/gram.cuh"
 #include "knn/knn.cuh"
-#include "linalg/linalg.cuh"
 #include "reduce/reduce.cuh"
 #include "rff/rff.cuh"
 
@@ -223,31 +222,6 @@ void CudaBackend::random_fourier_features_impl(MatrixView<const float> X, Matrix
                                                MatrixView<const float> phase, double sigma, MatrixView<float> out) {
   DeviceGuard guard(context_->device());
   cuda::random_fourier_features(*context_, X, omega, phase, sigma, out);
-}
-
-void CudaBackend::gemm_impl(Transpose trans_a, Transpose trans_b, float alpha, MatrixView<const float> A,
-                            MatrixView<const float> B, float beta, MatrixView<float> C) {
-  DeviceGuard guard(context_->device());
-  const bool ta = trans_a == Transpose::yes;
-  const std::int64_t k = ta ? A.rows() : A.cols();
-  row_major_sgemm(*context_, ta, trans_b == Transpose::yes, C.rows(), C.cols(), k, alpha, A.data(), A.ld(), B.data(),
-                  B.ld(), beta, C.data(), C.ld());
-}
-
-void CudaBackend::cholesky_impl(MatrixView<float> A) {
-  DeviceGuard guard(context_->device());
-  cuda::cholesky(*context_, A);
-}
-
-void CudaBackend::cholesky_solve_impl(MatrixView<const float> L, MatrixView<float> B) {
-  DeviceGuard guard(context_->device());
-  cuda::cholesky_solve(*context_, L, B);
-}
-
-void CudaBackend::symmetric_eigen_impl(MatrixView<const float> A, MatrixView<float> eigenvalues,
-                                       MatrixView<float> eigenvectors) {
-  DeviceGuard guard(context_->device());
-  cuda::symmetric_eigen(*context_, A, eigenvalues, eigenvectors);
 }
 
 }  // namespace lwnet::cuda

@@ -68,12 +68,6 @@ class CudaBackend final : public Backend {
   void random_fourier_features_impl(MatrixView<const float> X, MatrixView<const float> omega,
                                     MatrixView<const float> phase, double sigma,
                                     MatrixView<float> out) override;
-  void gemm_impl(Transpose trans_a, Transpose trans_b, float alpha, MatrixView<const float> A,
-                 MatrixView<const float> B, float beta, MatrixView<float> C) override;
-  void cholesky_impl(MatrixView<float> A) override;
-  void cholesky_solve_impl(MatrixView<const float> L, MatrixView<float> B) override;
-  void symmetric_eigen_impl(MatrixView<const float> A, MatrixView<float> eigenvalues,
-                            MatrixView<float> eigenvectors) override;
 
  private:
   explicit CudaBackend(std::shared_ptr<CudaContext> context);

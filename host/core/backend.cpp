@@ -131,10 +131,12 @@ Backend::Allocation Backend::allocate_checked(std::int64_t rows, std::int64_t co
 
 void Backend::copy_bytes(const CopyRegion& src, const CopyRegion& dst, std::size_t elem_size) {
   const char* op = "copy";
-  const MatrixView<const char> src_view(static_cast<const char*>(src.data), src.rows, src.cols,
-                                        src.ld, src.space, src.device);
-  const MatrixView<const char> dst_view(static_cast<const char*>(dst.data), dst.rows, dst.cols,
-                                        dst.ld, dst.space, dst.device);
+  const MatrixView<const char> src_view =
+      MatrixView<const char>(static_cast<const char*>(src.data), src.rows, src.cols, src.ld, src.space, src.device)
+          .batched(src.batch_count, src.batch_stride);
+  const MatrixView<const char> dst_view =
+      MatrixView<const char>(static_cast<const char*>(dst.data), dst.rows, dst.cols, dst.ld, dst.space, dst.device)
+          .batched(dst.batch_count, dst.batch_stride);
   check_layout(op, "src", src_view);
   check_layout(op, "dst", dst_view);
   if (src.rows != dst.rows || src.cols != dst.cols)
@@ -471,69 +473,6 @@ void Backend::random_fourier_features(MatrixView<const float> X, MatrixView<cons
   scan_finite(*this, op, "omega", omega);
   scan_finite(*this, op, "phase", phase);
   random_fourier_features_impl(X, omega, phase, sigma, out);
-}
-
-// ---- dense algebra ----------------------------------------------------------------------------
-
-void Backend::gemm(Transpose trans_a, Transpose trans_b, float alpha, MatrixView<const float> A,
-                   MatrixView<const float> B, float beta, MatrixView<float> C) {
-  const char* op = "gemm";
-  check_operand(*this, op, "A", A);
-  check_operand(*this, op, "B", B);
-  check_operand(*this, op, "C", C);
-  const auto a_rows = trans_a == Transpose::no ? A.rows() : A.cols();
-  const auto a_cols = trans_a == Transpose::no ? A.cols() : A.rows();
-  const auto b_rows = trans_b == Transpose::no ? B.rows() : B.cols();
-  const auto b_cols = trans_b == Transpose::no ? B.cols() : B.rows();
-  if (a_cols != b_rows || C.rows() != a_rows || C.cols() != b_cols)
-    fail(op,
-         std::string("shapes do not chain: C = ") + (trans_a == Transpose::yes ? "A^T" : "A") + " * " +
-             (trans_b == Transpose::yes ? "B^T" : "B"),
-         {named("A", A), named("B", B), named("C", C)});
-  if (!std::isfinite(alpha) || !std::isfinite(beta)) fail(op, "alpha and beta must be finite");
-  check_no_overlap(op, "C", C, "A", A);
-  check_no_overlap(op, "C", C, "B", B);
-  scan_finite(*this, op, "A", A);
-  scan_finite(*this, op, "B", B);
-  if (beta != 0.0f) scan_finite(*this, op, "C", MatrixView<const float>(C));
-  gemm_impl(trans_a, trans_b, alpha, A, B, beta, C);
-}
-
-void Backend::cholesky(MatrixView<float> A) {
-  const char* op = "cholesky";
-  check_operand(*this, op, "A", A);
-  if (A.rows() != A.cols()) fail(op, "A must be square", {named("A", A)});
-  scan_finite(*this, op, "A", MatrixView<const float>(A));
-  cholesky_impl(A);
-}
-
-void Backend::cholesky_solve(MatrixView<const float> L, MatrixView<float> B) {
-  const char* op = "cholesky_solve";
-  check_operand(*this, op, "L", L);
-  check_operand(*this, op, "B", B);
-  if (L.rows() != L.cols() || B.rows() != L.rows())
-    fail(op, "L must be n x n and B n x k", {named("L", L), named("B", B)});
-  check_no_overlap(op, "B", B, "L", L);
-  scan_finite(*this, op, "L", L);
-  scan_finite(*this, op, "B", MatrixView<const float>(B));
-  cholesky_solve_impl(L, B);
-}
-
-void Backend::symmetric_eigen(MatrixView<const float> A, MatrixView<float> eigenvalues,
-                              MatrixView<float> eigenvectors) {
-  const char* op = "symmetric_eigen";
-  check_operand(*this, op, "A", A);
-  check_operand(*this, op, "eigenvalues", eigenvalues);
-  check_operand(*this, op, "eigenvectors", eigenvectors);
-  if (A.rows() != A.cols() || eigenvalues.rows() != A.rows() || eigenvalues.cols() != 1 ||
-      eigenvectors.rows() != A.rows() || eigenvectors.cols() != A.cols())
-    fail(op, "shapes must be A (n x n), eigenvalues (n x 1), eigenvectors (n x n)",
-         {named("A", A), named("eigenvalues", eigenvalues), named("eigenvectors", eigenvectors)});
-  check_no_overlap(op, "eigenvectors", eigenvectors, "A", A);
-  check_no_overlap(op, "eigenvalues", eigenvalues, "A", A);
-  check_no_overlap(op, "eigenvalues", eigenvalues, "eigenvectors", eigenvectors);
-  scan_finite(*this, op, "A", A);
-  symmetric_eigen_impl(A, eigenvalues, eigenvectors);
 }
 
 }  // namespace lwnet

@@ -1,5 +1,6 @@
 // The Blas front end: validates every call once for all backends (layout, memory space, shapes,
-// batch strides, finite scalars, outputs apart from inputs), then calls the backend's *_impl.
+// batch counts and strides, finite scalars, outputs apart from inputs), then calls the backend's
+// *_impl. A batched view is refused by every operation but gemm_strided_batched (check_layout).
 // No value scans: a check that read the data would wait for the device.
 #include "lwnet/blas.hpp"
 
@@ -34,28 +35,40 @@ void check_chain(const char* op, Transpose trans_a, Transpose trans_b, const Mat
          {named("A", A), named("B", B), named("C", C)});
 }
 
-// The checks of one batch; returns a one-row view spanning all its entries (for overlap checks:
-// conservative, two interleaved batches count as overlapping).
+// The checks of one operand of gemm_strided_batched: count and stride, one entry's layout and
+// place, an output's entries apart from each other, and the whole batch addressable (so that
+// byte_range may span it).
 template <class T>
-MatrixView<T> check_batch(const FamilyPlace& place, const char* op, const char* name, const StridedBatch<T>& batch,
-                          bool is_output) {
-  check_family_operand(place, op, name, batch.first);
-  if (batch.count < 1)
-    fail(op, std::string(name) + ".count must be at least 1, got " + std::to_string(batch.count));
-  if (batch.stride < 0)
-    fail(op, std::string(name) + ".stride must not be negative, got " + std::to_string(batch.stride));
-  const std::int64_t one = element_extent(batch.first);
-  if (is_output && batch.count > 1 && batch.stride < one)
+void check_batch(const FamilyPlace& place, const char* op, const char* name, const MatrixView<T>& m,
+                 bool is_output) {
+  if (m.batch_count() < 1)
+    fail(op, std::string(name) + "'s batch_count must be at least 1, got " + std::to_string(m.batch_count()));
+  if (m.batch_stride() < 0)
+    fail(op, std::string(name) + "'s batch_stride must not be negative, got " + std::to_string(m.batch_stride()));
+  check_family_operand(place, op, name, m.batch(0));
+  const std::int64_t one = element_extent(m);
+  if (is_output && m.batch_count() > 1 && m.batch_stride() < one)
     fail(op,
-         std::string(name) + "'s batch entries overlap: stride " + std::to_string(batch.stride) +
-             " < the " + std::to_string(one) + " elements one entry spans (an output needs stride >= (rows - 1) * ld + cols)",
-         {named(name, batch.first)});
-  if (batch.stride > 0 && batch.count - 1 > (std::numeric_limits<std::int64_t>::max() - one) / batch.stride)
-    fail(op, std::string(name) + " spans more elements than can be addressed (stride " +
-                 std::to_string(batch.stride) + ", count " + std::to_string(batch.count) + ")",
-         {named(name, batch.first)});
-  const std::int64_t span = (batch.count - 1) * batch.stride + one;
-  return MatrixView<T>(batch.first.data(), 1, span, span, batch.first.space(), batch.first.device());
+         std::string(name) + "'s batch entries overlap: stride " + std::to_string(m.batch_stride()) + " < the " +
+             std::to_string(one) + " elements one entry spans (an output needs stride >= (rows - 1) * ld + cols)",
+         {named(name, m)});
+  if (m.batch_stride() > 0 &&
+      m.batch_count() - 1 > (std::numeric_limits<std::int64_t>::max() - one) / m.batch_stride())
+    fail(op,
+         std::string(name) + " spans more elements than can be addressed (stride " +
+             std::to_string(m.batch_stride()) + ", count " + std::to_string(m.batch_count()) + ")",
+         {named(name, m)});
+}
+
+// An input of C's batch: as given, or (batch_count 1) broadcast as stride 0.
+template <class T>
+MatrixView<T> input_batch(const char* op, const char* name, const MatrixView<T>& m, std::int64_t count) {
+  if (m.batch_count() == count) return m;
+  if (m.batch_count() == 1) return m.batched(count, 0);
+  fail(op,
+       std::string(name) + " has batch_count " + std::to_string(m.batch_count()) + " but C has " +
+           std::to_string(count) + " (an input has C's batch_count, or 1 to use one matrix for every entry)",
+       {named(name, m)});
 }
 
 }  // namespace
@@ -77,22 +90,22 @@ void Blas::gemm(Transpose trans_a, Transpose trans_b, T alpha, MatrixView<const 
 }
 
 template <class T>
-void Blas::gemm_strided_batched(Transpose trans_a, Transpose trans_b, T alpha, StridedBatch<const T> A,
-                                StridedBatch<const T> B, T beta, StridedBatch<T> C) {
+void Blas::gemm_strided_batched(Transpose trans_a, Transpose trans_b, T alpha, MatrixView<const T> A,
+                                MatrixView<const T> B, T beta, MatrixView<T> C) {
   const char* op = "gemm_strided_batched";
   const FamilyPlace place{space(), device_index()};
-  const MatrixView<const T> a_span = check_batch(place, op, "A", A, false);
-  const MatrixView<const T> b_span = check_batch(place, op, "B", B, false);
-  const MatrixView<T> c_span = check_batch(place, op, "C", C, true);
-  if (A.count != C.count || B.count != C.count)
-    fail(op, "A, B and C must have the same count, got " + std::to_string(A.count) + ", " +
-                 std::to_string(B.count) + " and " + std::to_string(C.count));
-  check_chain(op, trans_a, trans_b, A.first, B.first, C.first);
+  check_batch(place, op, "A", A, false);
+  check_batch(place, op, "B", B, false);
+  check_batch(place, op, "C", C, true);
+  const std::int64_t count = C.batch_count();
+  const MatrixView<const T> a = input_batch(op, "A", A, count);
+  const MatrixView<const T> b = input_batch(op, "B", B, count);
+  check_chain(op, trans_a, trans_b, A.batch(0), B.batch(0), C.batch(0));
   check_finite_scalar(op, "alpha", alpha);
   check_finite_scalar(op, "beta", beta);
-  check_no_overlap(op, "C", c_span, "A", a_span);
-  check_no_overlap(op, "C", c_span, "B", b_span);
-  gemm_strided_batched_impl(trans_a, trans_b, alpha, A, B, beta, C);
+  check_no_overlap(op, "C", C, "A", a);
+  check_no_overlap(op, "C", C, "B", b);
+  gemm_strided_batched_impl(trans_a, trans_b, alpha, a, b, beta, C);
 }
 
 template <class T>
@@ -119,8 +132,8 @@ void Blas::scal(T alpha, MatrixView<T> X) {
 #define LWNET_INSTANTIATE_BLAS(T)                                                                             \
   template void Blas::gemm<T>(Transpose, Transpose, T, MatrixView<const T>, MatrixView<const T>, T,           \
                               MatrixView<T>);                                                                 \
-  template void Blas::gemm_strided_batched<T>(Transpose, Transpose, T, StridedBatch<const T>,                 \
-                                              StridedBatch<const T>, T, StridedBatch<T>);                     \
+  template void Blas::gemm_strided_batched<T>(Transpose, Transpose, T, MatrixView<const T>,                   \
+                                              MatrixView<const T>, T, MatrixView<T>);                         \
   template void Blas::axpy<T>(T, MatrixView<const T>, MatrixView<T>);                                         \
   template void Blas::scal<T>(T, MatrixView<T>);
 LWNET_INSTANTIATE_BLAS(float)

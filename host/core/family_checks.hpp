@@ -32,7 +32,8 @@ void check_place(const FamilyPlace& place, const char* op, const char* name, con
        {named(name, m)});
 }
 
-// Layout, memory space and non-emptiness of one input or output.
+// Layout, memory space and non-emptiness of one input or output; a batched view is refused
+// (check_layout).
 template <class T>
 void check_family_operand(const FamilyPlace& place, const char* op, const char* name, const MatrixView<T>& m) {
   check_nonempty(op, name, m);
@@ -47,12 +48,6 @@ void check_square(const char* op, const char* name, const MatrixView<T>& m) {
 template <class T>
 void check_finite_scalar(const char* op, const char* name, T value) {
   if (!std::isfinite(value)) fail(op, std::string(name) + " must be finite, got " + std::to_string(value));
-}
-
-// Elements from a view's first element to its last, inclusive: (rows - 1) * ld + cols.
-template <class T>
-std::int64_t element_extent(const MatrixView<T>& m) {
-  return m.empty() ? 0 : (m.rows() - 1) * m.ld() + m.cols();
 }
 
 }  // namespace lwnet::detail

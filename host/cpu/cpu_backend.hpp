@@ -67,12 +67,6 @@ class CpuBackend : public Backend {
   void random_fourier_features_impl(MatrixView<const float> X, MatrixView<const float> omega,
                                     MatrixView<const float> phase, double sigma,
                                     MatrixView<float> out) override;
-  void gemm_impl(Transpose trans_a, Transpose trans_b, float alpha, MatrixView<const float> A,
-                 MatrixView<const float> B, float beta, MatrixView<float> C) override;
-  void cholesky_impl(MatrixView<float> A) override;
-  void cholesky_solve_impl(MatrixView<const float> L, MatrixView<float> B) override;
-  void symmetric_eigen_impl(MatrixView<const float> A, MatrixView<float> eigenvalues,
-                            MatrixView<float> eigenvectors) override;
 
  private:
   // Bytes the symmetric K(X, X) B path may keep (cpu_symmetric_sums.hpp).

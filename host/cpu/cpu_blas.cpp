@@ -34,8 +34,8 @@ class CpuBlas final : public Blas {
                  T beta, MatrixView<T> C) override {                                                           \
     gemm_tiles(trans_a == Transpose::yes, trans_b == Transpose::yes, alpha, A, B, beta, C);                   \
   }                                                                                                            \
-  void gemm_strided_batched_impl(Transpose trans_a, Transpose trans_b, T alpha, StridedBatch<const T> A,       \
-                                 StridedBatch<const T> B, T beta, StridedBatch<T> C) override {                \
+  void gemm_strided_batched_impl(Transpose trans_a, Transpose trans_b, T alpha, MatrixView<const T> A,         \
+                                 MatrixView<const T> B, T beta, MatrixView<T> C) override {                    \
     gemm_batched(trans_a == Transpose::yes, trans_b == Transpose::yes, alpha, A, B, beta, C);                 \
   }                                                                                                            \
   void axpy_impl(T alpha, MatrixView<const T> X, MatrixView<T> Y) override { axpy_rows(alpha, X, Y); }         \
@@ -73,19 +73,21 @@ class CpuBlas final : public Blas {
     });
   }
 
-  // One serial GEMM per batch entry, the entries shared out.
+  // One serial GEMM per batch entry, the entries shared out. A and B have C's batch_count (the
+  // front end turned a broadcast input into stride 0).
   template <class T>
-  void gemm_batched(bool ta, bool tb, T alpha, const StridedBatch<const T>& A, const StridedBatch<const T>& B,
-                    T beta, const StridedBatch<T>& C) {
-    const std::int64_t m = C.first.rows();
-    const std::int64_t n = C.first.cols();
-    const std::int64_t k = ta ? A.first.rows() : A.first.cols();
-    const std::int64_t lda = blas_ld(A.first);
-    const std::int64_t ldb = blas_ld(B.first);
-    const std::int64_t ldc = blas_ld(C.first);
-    pool_.run(C.count, pool_.threads_for(C.count * m * n * k, C.count), [&](std::int64_t b, int) {
-      row_major_gemm(ta, tb, m, n, k, alpha, A.first.data() + b * A.stride, lda, B.first.data() + b * B.stride, ldb,
-                     beta, C.first.data() + b * C.stride, ldc);
+  void gemm_batched(bool ta, bool tb, T alpha, const MatrixView<const T>& A, const MatrixView<const T>& B, T beta,
+                    const MatrixView<T>& C) {
+    const std::int64_t count = C.batch_count();
+    const std::int64_t m = C.rows();
+    const std::int64_t n = C.cols();
+    const std::int64_t k = ta ? A.rows() : A.cols();
+    const std::int64_t lda = blas_ld(A);
+    const std::int64_t ldb = blas_ld(B);
+    const std::int64_t ldc = blas_ld(C);
+    pool_.run(count, pool_.threads_for(count * m * n * k, count), [&](std::int64_t b, int) {
+      row_major_gemm(ta, tb, m, n, k, alpha, A.batch(b).data(), lda, B.batch(b).data(), ldb, beta, C.batch(b).data(),
+                     ldc);
     });
   }
 

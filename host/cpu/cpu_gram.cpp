@@ -17,14 +17,10 @@ void materialise(ThreadPool& pool, const detail::KernelConstants& kc, const Matr
   const TileOperand z_op(Z, kc, pool);
   const TileOperand x_op(X, kc, pool, TileOperand::Side::x);
   const SelfPairs self = SelfPairs::at_offset(detail::self_pair_offset(Z, X));
-  const std::int64_t z_blocks = ceil_div(Z.rows(), kTileRows);
-  const std::int64_t x_tiles = ceil_div(X.rows(), kTileCols);
-  const std::int64_t tasks = z_blocks * x_tiles;
-  pool.run(tasks, pool.threads_for(Z.rows() * X.rows() * (X.cols() + 16), tasks), [&](std::int64_t task, int) {
-    const std::int64_t z0 = task / x_tiles * kTileRows;
-    const std::int64_t x0 = task % x_tiles * kTileCols;
-    compute_tile(kc, z_op, z0, std::min(kTileRows, Z.rows() - z0), x_op, x0, std::min(kTileCols, X.rows() - x0),
-                 self, out.data() + z0 * out.ld() + x0, out.ld());
+  const TileGrid grid(Z.rows(), X.rows());
+  pool.run(grid.tasks(), pool.threads_for(Z.rows() * X.rows() * (X.cols() + 16), grid.tasks()), [&](std::int64_t task, int) {
+    const TileGrid::Span t = grid.span(task);
+    compute_tile(kc, z_op, t.z0, t.tm, x_op, t.x0, t.tn, self, out.data() + t.z0 * out.ld() + t.x0, out.ld());
   });
 }
 
@@ -49,30 +45,25 @@ double CpuBackend::kernel_pair_sum_impl(MatrixView<const float> X, const GramPar
   const TileOperand x_op(X, kx, pool(), TileOperand::Side::x);
   const TileOperand y_op(Y, ky, pool(), TileOperand::Side::x);
   const std::int64_t n = X.rows();
-  const std::int64_t blocks = ceil_div(n, kTileRows);
-  const std::int64_t tiles = ceil_div(n, kTileCols);
-  const std::int64_t tasks = blocks * tiles;
-  std::vector<double> task_sums(static_cast<std::size_t>(tasks), 0.0);
-  const int threads = pool().threads_for(n * n * (X.cols() + Y.cols() + 32), tasks);
+  const TileGrid grid(n, n);
+  std::vector<double> task_sums(static_cast<std::size_t>(grid.tasks()), 0.0);
+  const int threads = pool().threads_for(n * n * (X.cols() + Y.cols() + 32), grid.tasks());
   std::vector<std::vector<float>> kx_tiles(static_cast<std::size_t>(threads),
                                            std::vector<float>(static_cast<std::size_t>(kTileRows * kTileCols)));
   std::vector<std::vector<float>> ky_tiles = kx_tiles;
-  pool().run(tasks, threads, [&](std::int64_t task, int worker) {
+  pool().run(grid.tasks(), threads, [&](std::int64_t task, int worker) {
     float* kx_tile = kx_tiles[static_cast<std::size_t>(worker)].data();
     float* ky_tile = ky_tiles[static_cast<std::size_t>(worker)].data();
-    const std::int64_t i0 = task / tiles * kTileRows;
-    const std::int64_t j0 = task % tiles * kTileCols;
-    const std::int64_t tm = std::min(kTileRows, n - i0);
-    const std::int64_t tn = std::min(kTileCols, n - j0);
-    compute_tile(kx, x_op, i0, tm, x_op, j0, tn, SelfPairs::at_offset(0), kx_tile, kTileCols);
-    compute_tile(ky, y_op, i0, tm, y_op, j0, tn, SelfPairs::at_offset(0), ky_tile, kTileCols);
+    const TileGrid::Span t = grid.span(task);
+    compute_tile(kx, x_op, t.z0, t.tm, x_op, t.x0, t.tn, SelfPairs::at_offset(0), kx_tile, kTileCols);
+    compute_tile(ky, y_op, t.z0, t.tm, y_op, t.x0, t.tn, SelfPairs::at_offset(0), ky_tile, kTileCols);
     double sum = 0.0;
-    for (std::int64_t a = 0; a < tm; ++a) {
+    for (std::int64_t a = 0; a < t.tm; ++a) {
       const float* p = kx_tile + a * kTileCols;
       const float* q = ky_tile + a * kTileCols;
       float s = 0.0f;
 #pragma omp simd reduction(+ : s)
-      for (std::int64_t b = 0; b < tn; ++b) s += p[b] * q[b];
+      for (std::int64_t b = 0; b < t.tn; ++b) s += p[b] * q[b];
       sum += s;
     }
     task_sums[static_cast<std::size_t>(task)] = sum;

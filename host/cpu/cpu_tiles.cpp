@@ -82,20 +82,27 @@ const float* transposed_x(const TileOperand& X, std::int64_t x0) {
   return X.transposed.data() + (x0 / kTileCols) * X.rows.cols() * kTileCols;
 }
 
-constexpr auto multiply = [](simd::Vec z, simd::Vec x) { return z * x; };
+// How one feature adds into a sum: z x (dot-based kernels), |z - x| (laplacian), and
+// fma(z - x, z - x, acc) (the exact squared distance k-NN ranks by).
+constexpr auto add_product = [](simd::Vec acc, simd::Vec z, simd::Vec x) { return acc + z * x; };
+constexpr auto add_abs_difference = [](simd::Vec acc, simd::Vec z, simd::Vec x) { return acc + simd::abs(z - x); };
+constexpr auto add_squared_difference = [](simd::Vec acc, simd::Vec z, simd::Vec x) {
+  const simd::Vec diff = z - x;
+  return simd::fma(diff, diff, acc);
+};
 constexpr auto unchanged = [](std::int64_t, std::int64_t, simd::Vec v) { return v; };
 
 
-// k[a][b] = finish(a, b, sum_f term(z_af, x_bf)), the sum over the features in order, through
+// k[a][b] = finish(a, b, the sum over the features in order of z_af and x_bf by `add`), through
 // X's block transposed; finish maps a vector of sums for columns b..b+7 of row a while it is
 // still in registers.
 // Each (a, b) is one chain of float32 additions in feature order, whichever block it falls in:
 // short row blocks repeat their last row and short column blocks read zero padding, and the
 // extra results are discarded, so a value never depends on the tile's extents.
-template <class Term, class Finish>
+template <class Add, class Finish>
 void feature_sum_tile(const MatrixView<const float>& Z, std::int64_t z0, std::int64_t tm,
                       const TileOperand& X, std::int64_t x0, std::int64_t tn, float* k,
-                      std::int64_t ldk, Term term, Finish finish) {
+                      std::int64_t ldk, Add add, Finish finish) {
   const std::int64_t d = Z.cols();
   const std::int64_t tn_padded = simd::round_up(tn, kBlockCols);
   const std::int64_t ldx = kTileCols;
@@ -112,7 +119,7 @@ void feature_sum_tile(const MatrixView<const float>& Z, std::int64_t z0, std::in
         for (int v = 0; v < kBlockVectors; ++v) x[v] = simd::load(xf + v * simd::kLanes);
         for (int r = 0; r < kBlockRows; ++r) {
           const simd::Vec zf = simd::splat(z[r][f]);
-          for (int v = 0; v < kBlockVectors; ++v) acc[r][v] = acc[r][v] + term(zf, x[v]);
+          for (int v = 0; v < kBlockVectors; ++v) acc[r][v] = add(acc[r][v], zf, x[v]);
         }
       }
       const std::int64_t cols = std::min(kBlockCols, tn - b0);
@@ -169,8 +176,8 @@ void compute_tile(const KernelConstants& kc, const TileOperand& Z, std::int64_t 
                   const TileOperand& X, std::int64_t x0, std::int64_t tn, const SelfPairs& self,
                   float* k, std::int64_t ldk) {
   const MatrixView<const float>& z = Z.rows;
-  const auto tile = [&](auto term, auto finish) {
-    feature_sum_tile(z, z0, tm, X, x0, tn, k, ldk, term, finish);
+  const auto tile = [&](auto add, auto finish) {
+    feature_sum_tile(z, z0, tm, X, x0, tn, k, ldk, add, finish);
   };
   // Norms of this tile's rows; the X side is zero-padded to whole tiles, so a register block may
   // read past row tn.
@@ -179,29 +186,33 @@ void compute_tile(const KernelConstants& kc, const TileOperand& Z, std::int64_t 
   switch (kc.op) {
     case TileOp::gaussian: {
       const simd::Vec scale = simd::splat(kc.neg_inv_two_sigma2);
-      tile(multiply, [&](std::int64_t a, std::int64_t b, simd::Vec dot) {
+      tile(add_product, [&](std::int64_t a, std::int64_t b, simd::Vec dot) {
         return simd::exp_nonpositive(scale * clamped_sq_distance(norms_of(a), x_norms(b), dot));
       });
       break;
     }
     case TileOp::squared_distance:
-      tile(multiply, [&](std::int64_t a, std::int64_t b, simd::Vec dot) {
+      tile(add_product, [&](std::int64_t a, std::int64_t b, simd::Vec dot) {
         return clamped_sq_distance(norms_of(a), x_norms(b), dot);
       });
       break;
     case TileOp::polynomial:
-      tile(multiply, [&](std::int64_t, std::int64_t, simd::Vec dot) { return polynomial(kc, dot); });
+      tile(add_product, [&](std::int64_t, std::int64_t, simd::Vec dot) { return polynomial(kc, dot); });
       break;
-    case TileOp::linear: tile(multiply, unchanged); break;
+    case TileOp::linear: tile(add_product, unchanged); break;
     case TileOp::laplacian: {
       // Identical rows give an L1 distance of exactly 0: no self-pair fix needed.
       const simd::Vec scale = simd::splat(kc.neg_inv_sigma);
-      tile([](simd::Vec a, simd::Vec b) { return simd::abs(a - b); },
-           [&](std::int64_t, std::int64_t, simd::Vec l1) { return simd::exp_nonpositive(scale * l1); });
+      tile(add_abs_difference, [&](std::int64_t, std::int64_t, simd::Vec l1) { return simd::exp_nonpositive(scale * l1); });
       break;
     }
   }
   fix_self_pairs(kc, z0, tm, x0, tn, self, k, ldk);
+}
+
+void squared_difference_tile(const TileOperand& Z, std::int64_t z0, std::int64_t tm, const TileOperand& X,
+                             std::int64_t x0, std::int64_t tn, float* k, std::int64_t ldk) {
+  feature_sum_tile(Z.rows, z0, tm, X, x0, tn, k, ldk, add_squared_difference, unchanged);
 }
 
 }  // namespace lwnet::cpu

@@ -1,7 +1,9 @@
-// Tiles of kernel values on the CPU: the building block of the materialised Gram matrix, the
-// fused K.B product and the pair sum. A tile is K(Z[z0 : z0+tm], X[x0 : x0+tn]) in float32.
+// Tiles of kernel values on the CPU: the map step of every kernel primitive — the materialised
+// Gram matrix, the fused K.B product, the pair sum, random features and k-NN — each of which then
+// reduces the tile its own way. A tile is K(Z[z0 : z0+tm], X[x0 : x0+tn]) in float32.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -51,6 +53,34 @@ void compute_tile(const detail::KernelConstants& kc, const TileOperand& Z, std::
                   std::int64_t tm, const TileOperand& X, std::int64_t x0, std::int64_t tn,
                   const SelfPairs& self, float* k, std::int64_t ldk);
 
+// k[a * ldk + b] = sum_f fma(z_f - x_f, z_f - x_f, acc) over the features in order, for Z row
+// z0 + a and X row x0 + b: the exact squared distance k-NN ranks by (the CUDA kernel's
+// arithmetic, and no norms identity, so no cancellation). Operands as for compute_tile.
+void squared_difference_tile(const TileOperand& Z, std::int64_t z0, std::int64_t tm, const TileOperand& X,
+                             std::int64_t x0, std::int64_t tn, float* k, std::int64_t ldk);
+
 inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+// The tiles of an m x n problem (Z rows x X rows), numbered row-block-major: task t is Z rows
+// [z0, z0 + tm) against X rows [x0, x0 + tn). The primitives whose tiles reduce independently
+// (Gram, pair sums, random features) run one pool task per tile; the K.B product and k-NN walk
+// a block's tiles in order themselves, because their sums depend on that order.
+class TileGrid {
+ public:
+  struct Span {
+    std::int64_t z0, tm, x0, tn;
+  };
+
+  TileGrid(std::int64_t m, std::int64_t n) : m_(m), n_(n), x_tiles_(ceil_div(n, kTileCols)) {}
+  std::int64_t tasks() const { return ceil_div(m_, kTileRows) * x_tiles_; }
+  Span span(std::int64_t task) const {
+    const std::int64_t z0 = task / x_tiles_ * kTileRows;
+    const std::int64_t x0 = task % x_tiles_ * kTileCols;
+    return {z0, std::min(kTileRows, m_ - z0), x0, std::min(kTileCols, n_ - x0)};
+  }
+
+ private:
+  std::int64_t m_, n_, x_tiles_;
+};
 
 }  // namespace lwnet::cpu

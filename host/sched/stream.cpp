@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/validate.hpp"
 #include "lwnet/error.hpp"
 #include "lwnet/transfer.hpp"
 
@@ -107,6 +108,11 @@ void check_streamed_operands(MatrixView<const float> Z, MatrixView<const float> 
   for (const auto* view : {&Z, &X, &B})
     if (view->space() != MemorySpace::host) throw InvalidArgument(op + ": Z, X and B must be host matrices");
   if (out.space() != MemorySpace::host) throw InvalidArgument(op + ": out must be a host matrix");
+  // Layout: extents, leading dimensions, one matrix each (the pipeline copies rows itself).
+  detail::check_layout(op.c_str(), "Z", Z);
+  detail::check_layout(op.c_str(), "X", X);
+  detail::check_layout(op.c_str(), "B", B);
+  detail::check_layout(op.c_str(), "out", out);
   if (Z.cols() != X.cols() || B.rows() != X.rows() || out.rows() != Z.rows() || out.cols() != B.cols())
     throw InvalidArgument(op + ": shapes do not match: Z " + std::to_string(Z.rows()) + "x" + std::to_string(Z.cols()) +
                           ", X " + std::to_string(X.rows()) + "x" + std::to_string(X.cols()) + ", B " +

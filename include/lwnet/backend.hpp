@@ -1,5 +1,8 @@
-// The Backend interface: the coarse primitives every lwnet algorithm is written against, with a
-// CPU implementation (the reference, OpenMP + BLAS/LAPACK) and a CUDA implementation.
+// The Backend interface: what every lwnet algorithm is written against — memory, copies, one
+// queue with events, and the kernel primitives (Gram, fused K.B, pair sums, k-NN, reductions) —
+// with its operation families (dense algebra: blas.hpp, solver.hpp; network operations:
+// nn_ops.hpp) behind supports()/blas()/solver()/nn(). A CPU implementation (the reference) and
+// a CUDA one.
 //
 // Every public method validates its arguments (memory space, shapes, emptiness, kernel
 // parameters, overlap) from host metadata alone and throws InvalidArgument naming the argument and
@@ -238,21 +241,6 @@ class Backend {
   void random_fourier_features(MatrixView<const float> X, MatrixView<const float> omega,
                                MatrixView<const float> phase, double sigma, MatrixView<float> out);
 
-  // ---- dense algebra --------------------------------------------------------------------------
-  // C = alpha op(A) op(B) + beta C (float32 accumulation; no TF32).
-  void gemm(Transpose trans_a, Transpose trans_b, float alpha, MatrixView<const float> A,
-            MatrixView<const float> B, float beta, MatrixView<float> C);
-  // In place: A (n x n, symmetric positive definite) becomes its lower Cholesky factor L with
-  // A = L L^T; the strict upper triangle is set to 0. Throws NumericalError when A is not
-  // positive definite.
-  void cholesky(MatrixView<float> A);
-  // In place: B (n x k) becomes A^{-1} B, given L from cholesky().
-  void cholesky_solve(MatrixView<const float> L, MatrixView<float> B);
-  // Eigen-decomposition of a symmetric A (n x n): eigenvalues (n x 1) ascending, eigenvectors
-  // (n x n) with eigenvector k in column k, A = V diag(w) V^T. A is not modified.
-  void symmetric_eigen(MatrixView<const float> A, MatrixView<float> eigenvalues,
-                       MatrixView<float> eigenvectors);
-
  protected:
   struct Allocation {
     void* data = nullptr;
@@ -310,13 +298,6 @@ class Backend {
                                             MatrixView<const float> omega,
                                             MatrixView<const float> phase, double sigma,
                                             MatrixView<float> out) = 0;
-  virtual void gemm_impl(Transpose trans_a, Transpose trans_b, float alpha,
-                         MatrixView<const float> A, MatrixView<const float> B, float beta,
-                         MatrixView<float> C) = 0;
-  virtual void cholesky_impl(MatrixView<float> A) = 0;
-  virtual void cholesky_solve_impl(MatrixView<const float> L, MatrixView<float> B) = 0;
-  virtual void symmetric_eigen_impl(MatrixView<const float> A, MatrixView<float> eigenvalues,
-                                    MatrixView<float> eigenvectors) = 0;
 
  private:
   // The shared front end of the kernel_matmul family.
@@ -333,6 +314,7 @@ class Backend {
     std::int64_t ld, rows, cols;
     MemorySpace space;
     int device;
+    std::int64_t batch_count, batch_stride;  // copy_bytes refuses a batch (count != 1)
   };
   // Validates both regions (reachable, same shape) and copies.
   void copy_bytes(const CopyRegion& src, const CopyRegion& dst, std::size_t elem_size);
@@ -366,8 +348,10 @@ Matrix<T> Backend::download(MatrixView<const T> src) {
 
 template <class T>
 void Backend::copy(MatrixView<const T> src, MatrixView<T> dst) {
-  copy_bytes(CopyRegion{src.data(), src.ld(), src.rows(), src.cols(), src.space(), src.device()},
-             CopyRegion{dst.data(), dst.ld(), dst.rows(), dst.cols(), dst.space(), dst.device()},
+  copy_bytes(CopyRegion{src.data(), src.ld(), src.rows(), src.cols(), src.space(), src.device(), src.batch_count(),
+                        src.batch_stride()},
+             CopyRegion{dst.data(), dst.ld(), dst.rows(), dst.cols(), dst.space(), dst.device(), dst.batch_count(),
+                        dst.batch_stride()},
              sizeof(T));
 }
 

@@ -2,6 +2,16 @@
 //
 // A view records WHERE its memory lives (host or a CUDA device) so that every backend can refuse
 // memory it cannot address instead of crashing on it. Element (i, j) is data[i * ld + j].
+//
+// A view may also be a batch of equally shaped matrices (conv and RNN layers, one GEMM per image
+// or time step): batch_count() matrices, entry b starting batch_stride() elements after entry
+// b - 1, so its element (i, j) is data[b * batch_stride + i * ld + j]. rows/cols/ld/size describe
+// one entry. A plain view is a batch of one (stride 0); view.batched(count, stride) makes a batch,
+// batch(b) takes one entry out as a plain view. Stride 0 repeats one matrix for every entry, which
+// only an input may do. Only the operations that say so (Blas::gemm_strided_batched) take
+// batches; every other operation refuses a view with batch_count() != 1 (InvalidArgument naming
+// the argument) rather than read only its first entry. batched() and batch() check nothing: the
+// operations validate (count >= 1, stride >= 0, outputs' entries apart).
 #pragma once
 
 #include <cstdint>
@@ -37,7 +47,8 @@ class MatrixView {
   template <class U, class = std::enable_if_t<std::is_same_v<const U, T>>>
   MatrixView(const MatrixView<U>& other)  // NOLINT(google-explicit-constructor)
       : data_(other.data()), rows_(other.rows()), cols_(other.cols()), ld_(other.ld()),
-        space_(other.space()), device_(other.device()) {}
+        space_(other.space()), device_(other.device()), batch_count_(other.batch_count()),
+        batch_stride_(other.batch_stride()) {}
 
   T* data() const { return data_; }
   std::int64_t rows() const { return rows_; }
@@ -47,14 +58,32 @@ class MatrixView {
   int device() const { return device_; }
   bool empty() const { return rows_ == 0 || cols_ == 0; }
   bool contiguous() const { return ld_ == cols_ || rows_ <= 1; }
-  std::int64_t size() const { return rows_ * cols_; }
+  std::int64_t size() const { return rows_ * cols_; }  // of one batch entry
+
+  // The batch (see the file comment): 1 and 0 for a plain view.
+  std::int64_t batch_count() const { return batch_count_; }
+  std::int64_t batch_stride() const { return batch_stride_; }  // elements from one entry to the next
+
+  // This view as a batch of `count` matrices `stride` elements apart (a copy; shares memory).
+  MatrixView batched(std::int64_t count, std::int64_t stride) const {
+    MatrixView b = *this;
+    b.batch_count_ = count;
+    b.batch_stride_ = stride;
+    return b;
+  }
+  // Entry b (0 <= b < batch_count(), unchecked) as a plain view.
+  MatrixView batch(std::int64_t b) const {
+    return MatrixView(data_ + b * batch_stride_, rows_, cols_, ld_, space_, device_);
+  }
 
   // Host-only element access; the caller guarantees space() == host.
   T& operator()(std::int64_t i, std::int64_t j) const { return data_[i * ld_ + j]; }
 
-  // The sub-block starting at (row, col) with the given extent; shares memory.
+  // The sub-block starting at (row, col) with the given extent; shares memory. Of a batch, the
+  // same block of every entry (same count and stride): entry b's block is batch(b).block(...).
   MatrixView block(std::int64_t row, std::int64_t col, std::int64_t rows, std::int64_t cols) const {
-    return MatrixView(data_ + row * ld_ + col, rows, cols, ld_, space_, device_);
+    return MatrixView(data_ + row * ld_ + col, rows, cols, ld_, space_, device_)
+        .batched(batch_count_, batch_stride_);
   }
   MatrixView row_range(std::int64_t row, std::int64_t rows) const {
     return block(row, 0, rows, cols_);
@@ -70,12 +99,16 @@ class MatrixView {
   std::int64_t ld_ = 0;
   MemorySpace space_ = MemorySpace::host;
   int device_ = 0;
+  std::int64_t batch_count_ = 1;
+  std::int64_t batch_stride_ = 0;
 };
 
-// "3x4 cuda:0" — for error messages.
+// "3x4 cuda:0", "3x4 batch 5 stride 20" — for error messages.
 template <class T>
 std::string describe(const MatrixView<T>& m) {
   std::string s = std::to_string(m.rows()) + "x" + std::to_string(m.cols());
+  if (m.batch_count() != 1)
+    s += " batch " + std::to_string(m.batch_count()) + " stride " + std::to_string(m.batch_stride());
   if (m.space() == MemorySpace::cuda) s += " cuda:" + std::to_string(m.device());
   return s;
 }
@@ -113,6 +146,7 @@ class Matrix {
     if (data_ != nullptr && deleter_) deleter_(data_);
   }
 
+  // A plain (unbatched) view of the whole matrix.
   MatrixView<T> view() { return MatrixView<T>(data_, rows_, cols_, cols_, space_, device_); }
   MatrixView<const T> view() const {
     return MatrixView<const T>(data_, rows_, cols_, cols_, space_, device_);

@@ -106,8 +106,8 @@ class CudaBlas final : public Blas {
                  T beta, MatrixView<T> C) override {                                                           \
     run_gemm(trans_a == Transpose::yes, trans_b == Transpose::yes, alpha, A, B, beta, C);                     \
   }                                                                                                            \
-  void gemm_strided_batched_impl(Transpose trans_a, Transpose trans_b, T alpha, StridedBatch<const T> A,       \
-                                 StridedBatch<const T> B, T beta, StridedBatch<T> C) override {                \
+  void gemm_strided_batched_impl(Transpose trans_a, Transpose trans_b, T alpha, MatrixView<const T> A,         \
+                                 MatrixView<const T> B, T beta, MatrixView<T> C) override {                    \
     run_gemm_batched(trans_a == Transpose::yes, trans_b == Transpose::yes, alpha, A, B, beta, C);             \
   }                                                                                                            \
   void axpy_impl(T alpha, MatrixView<const T> X, MatrixView<T> Y) override { run_axpy(alpha, X, Y); }          \
@@ -133,20 +133,22 @@ class CudaBlas final : public Blas {
                                    cublas_ld(C, "gemm ld(C)")));
   }
 
-  // A stride of 0 repeats an input for every entry; cuBLAS reads strided inputs as given.
+  // One cuBLAS call for the whole batch; each entry maps row-major to column-major as in run_gemm
+  // (B before A). A and B have C's batch_count; a stride of 0 (a broadcast input) repeats it, and
+  // cuBLAS reads strided inputs as given.
   template <class T>
-  void run_gemm_batched(bool ta, bool tb, T alpha, const StridedBatch<const T>& A, const StridedBatch<const T>& B,
-                        T beta, const StridedBatch<T>& C) {
+  void run_gemm_batched(bool ta, bool tb, T alpha, const MatrixView<const T>& A, const MatrixView<const T>& B,
+                        T beta, const MatrixView<T>& C) {
     DeviceGuard guard(context_->device());
-    const int m = cublas_int(C.first.rows(), "gemm_strided_batched m");
-    const int n = cublas_int(C.first.cols(), "gemm_strided_batched n");
-    const int k = cublas_int(ta ? A.first.rows() : A.first.cols(), "gemm_strided_batched k");
-    const int count = cublas_int(C.count, "gemm_strided_batched count");
+    const int m = cublas_int(C.rows(), "gemm_strided_batched m");
+    const int n = cublas_int(C.cols(), "gemm_strided_batched n");
+    const int k = cublas_int(ta ? A.rows() : A.cols(), "gemm_strided_batched k");
+    const int count = cublas_int(C.batch_count(), "gemm_strided_batched count");
     LWNET_CUBLAS_CHECK(cublas_gemm_strided(
-        context_->cublas(), cublas_op(tb), cublas_op(ta), n, m, k, &alpha, B.first.data(),
-        cublas_ld(B.first, "gemm_strided_batched ld(B)"), B.stride, A.first.data(),
-        cublas_ld(A.first, "gemm_strided_batched ld(A)"), A.stride, &beta, C.first.data(),
-        cublas_ld(C.first, "gemm_strided_batched ld(C)"), C.stride, count));
+        context_->cublas(), cublas_op(tb), cublas_op(ta), n, m, k, &alpha, B.data(),
+        cublas_ld(B, "gemm_strided_batched ld(B)"), B.batch_stride(), A.data(),
+        cublas_ld(A, "gemm_strided_batched ld(A)"), A.batch_stride(), &beta, C.data(),
+        cublas_ld(C, "gemm_strided_batched ld(C)"), C.batch_stride(), count));
   }
 
   template <class T>

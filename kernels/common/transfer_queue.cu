@@ -32,15 +32,27 @@ Matrix<double> CudaTransferQueue::allocate_staging_double(std::int64_t rows, std
   return allocate_staging<double>(rows, cols);
 }
 
-CopyFence CudaTransferQueue::copy(MatrixView<const float> src, MatrixView<float> dst) {
+namespace {
+
+// One matrix each side, of one shape (a batched view would be copied as its first entry).
+template <class T>
+void check_copy(const MatrixView<const T>& src, const MatrixView<T>& dst) {
+  if (src.batch_count() != 1 || dst.batch_count() != 1)
+    throw InvalidArgument("transfer: copies one matrix, not a batch (src " + describe(src) + ", dst " + describe(dst) + ")");
   if (src.rows() != dst.rows() || src.cols() != dst.cols()) throw InvalidArgument("transfer: src and dst differ in shape");
+}
+
+}  // namespace
+
+CopyFence CudaTransferQueue::copy(MatrixView<const float> src, MatrixView<float> dst) {
+  check_copy(src, dst);
   return copy_bytes(dst.data(), static_cast<std::size_t>(dst.ld()) * sizeof(float), src.data(),
                     static_cast<std::size_t>(src.ld()) * sizeof(float), static_cast<std::size_t>(src.cols()) * sizeof(float),
                     static_cast<std::size_t>(src.rows()));
 }
 
 CopyFence CudaTransferQueue::copy(MatrixView<const double> src, MatrixView<double> dst) {
-  if (src.rows() != dst.rows() || src.cols() != dst.cols()) throw InvalidArgument("transfer: src and dst differ in shape");
+  check_copy(src, dst);
   return copy_bytes(dst.data(), static_cast<std::size_t>(dst.ld()) * sizeof(double), src.data(),
                     static_cast<std::size_t>(src.ld()) * sizeof(double),
                     static_cast<std::size_t>(src.cols()) * sizeof(double), static_cast<std::size_t>(src.rows()));

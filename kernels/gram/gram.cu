@@ -1,8 +1,9 @@
-// Row norms and materialised Gram / squared-distance matrices on the GPU.
-#include <algorithm>
-
+// Row norms and materialised Gram / squared-distance matrices on the GPU: the tile map-reduce
+// skeleton with a consumer that stores each value.
 #include "common/check.cuh"
+#include "common/launch.cuh"
 #include "gram/gram.cuh"
+#include "gram/tile_map_reduce.cuh"
 
 namespace lwnet::cuda {
 
@@ -10,8 +11,6 @@ namespace {
 
 constexpr int kNormThreads = 256;
 constexpr int kWarp = 32;
-// gridDim.y is limited to 65535: larger grids loop over tile columns.
-constexpr std::int64_t kMaxGridY = 65535;
 
 __global__ void row_sq_norms_kernel(const float* X, std::int64_t ld, std::int64_t rows,
                                     std::int64_t d, float* norms) {
@@ -26,29 +25,34 @@ __global__ void row_sq_norms_kernel(const float* X, std::int64_t ld, std::int64_
   if (lane == 0) norms[warp] = static_cast<float>(s);
 }
 
-template <bool kL1>
-__global__ void __launch_bounds__(tile::kThreads)
-    gram_kernel(detail::KernelConstants kc, tile::Operand Z, tile::Operand X, std::int64_t d,
-                std::int64_t self_offset, float* out, std::int64_t ld_out) {
-  __shared__ tile::Staging staging;
-  const std::int64_t z0 = static_cast<std::int64_t>(blockIdx.x) * tile::kBlockRows;
-  const std::int64_t col_tiles = ceil_div(X.rows, tile::kBlockCols);
-  for (std::int64_t t = blockIdx.y; t < col_tiles; t += gridDim.y) {
-    const std::int64_t x0 = t * tile::kBlockCols;
-    float acc[tile::kMicro][tile::kMicro];
-    tile::accumulate<kL1>(Z, z0, X, x0, d, staging, acc);
+// The Gram consumer: each pair's value is stored at out(a, b).
+struct StoreTile {
+  static constexpr int kMinBlocksPerSm = 0;  // 62-64 registers unconstrained: 4 blocks per SM
+
+  float* out;
+  std::int64_t ld_out;
+
+  struct Shared {};
+  struct State {};
+
+  __device__ void begin(const tile::TileBlock&, State&, Shared&) const {}
+
+  __device__ void consume_tile(const tile::TileBlock& block, std::int64_t x0,
+                               const float (&v)[tile::kMicro][tile::kMicro], State&, Shared&) const {
 #pragma unroll
     for (int i = 0; i < tile::kMicro; ++i) {
-      const std::int64_t row = z0 + tile::thread_row() + tile::kThreadsPerDim * i;
+      const std::int64_t row = block.z0 + tile::micro_row(i);
 #pragma unroll
       for (int j = 0; j < tile::kMicro; ++j) {
-        const std::int64_t col = x0 + tile::thread_col() + tile::kThreadsPerDim * j;
-        if (row < Z.rows && col < X.rows)
-          out[row * ld_out + col] = tile::entry(kc, Z, z0, X, x0, self_offset, acc[i][j], i, j);
+        const std::int64_t col = x0 + tile::micro_col(j);
+        if (row < block.rows && col < block.cols) out[row * ld_out + col] = v[i][j];
       }
     }
   }
-}
+
+  __device__ void end_split(const tile::TileBlock&, std::int64_t, State&, Shared&) const {}
+  __device__ void finish(const tile::TileBlock&, State&, Shared&) const {}
+};
 
 }  // namespace
 
@@ -74,14 +78,14 @@ void launch_gram(const CudaContext& ctx, const detail::KernelConstants& kc, cons
   DeviceBuffer<float> x_norms;
   const tile::Operand z = make_operand(kc, Z, z_norms, stream);
   const tile::Operand x = make_operand(kc, X, x_norms, stream);
-  const dim3 grid(static_cast<unsigned>(ceil_div(Z.rows(), tile::kBlockRows)),
-                  static_cast<unsigned>(std::min(ceil_div(X.rows(), tile::kBlockCols), kMaxGridY)));
-  const std::int64_t self_offset = detail::self_pair_offset(Z, X);
-  if (kc.uses_dot())
-    gram_kernel<false><<<grid, tile::kThreads, 0, stream>>>(kc, z, x, Z.cols(), self_offset, out.data(), out.ld());
-  else
-    gram_kernel<true><<<grid, tile::kThreads, 0, stream>>>(kc, z, x, Z.cols(), self_offset, out.data(), out.ld());
-  LWNET_CUDA_CHECK_LAUNCH("gram_kernel", stream);
+  // Each grid row takes a contiguous range of X tiles; at most kMaxGridYZ of them.
+  const std::int64_t x_tiles = ceil_div(X.rows(), tile::kBlockCols);
+  const std::int64_t tiles_per_block = ceil_div(x_tiles, grid_dim_yz(x_tiles));
+  const tile::TileSchedule schedule = tile::make_schedule(Z.rows(), X.rows(), tiles_per_block, 1);
+  const StoreTile store{out.data(), out.ld()};
+  tile::with_kernel_map(kc, z, x, Z.cols(), detail::self_pair_offset(Z, X), [&](const auto& map) {
+    tile::launch_map_reduce(map, store, schedule, stream, "gram (tile map-reduce)");
+  });
 }
 
 }  // namespace lwnet::cuda

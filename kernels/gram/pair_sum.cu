@@ -1,61 +1,62 @@
-// sum_ij kx(x_i, x_j) ky(y_i, y_j) on the GPU, streamed: each block forms 64 x 64 tiles of both
-// kernels for the same (i, j) pairs, multiplies them entrywise and sums (float32 per thread and
-// tile, float64 across tiles). One float64 partial per block, added on the host in block order.
+// sum_ij kx(x_i, x_j) ky(y_i, y_j) on the GPU, streamed: the tile map-reduce skeleton with the
+// ProductMap of the two kernels (both tiles for the same (i, j) pairs) and the BlockSum consumer,
+// which adds the entrywise products (float32 per thread and tile, each product fused into the sum,
+// float64 across tiles). One float64 partial per block, added on the host in block order.
 #include <cub/block/block_reduce.cuh>
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "common/check.cuh"
+#include "common/launch.cuh"
 #include "gram/gram.cuh"
+#include "gram/tile_map_reduce.cuh"
 
 namespace lwnet::cuda {
 
 namespace {
 
-constexpr std::int64_t kMaxSplits = 65535;
-constexpr int kBlocksPerSm = 4;
+constexpr int kTargetBlocksPerSm = 4;
 
-template <bool kL1x, bool kL1y>
-__global__ void __launch_bounds__(tile::kThreads)
-    pair_sum_kernel(detail::KernelConstants kx, tile::Operand X, std::int64_t dx, detail::KernelConstants ky,
-                    tile::Operand Y, std::int64_t dy, std::int64_t tiles_per_split, double* block_sums) {
+// The pair-sum consumer: each thread sums its micro-tile in float32 (i, then j), adds that into a
+// float64 total per tile, and the block's totals are reduced into block_sums[y * z_blocks + x].
+struct BlockSum {
   using BlockReduce = cub::BlockReduce<double, tile::kThreads>;
-  __shared__ tile::Staging staging;
-  __shared__ typename BlockReduce::TempStorage reduce_storage;
 
-  const std::int64_t i0 = static_cast<std::int64_t>(blockIdx.x) * tile::kBlockRows;
-  const std::int64_t tiles = ceil_div(X.rows, tile::kBlockCols);
-  const std::int64_t t_begin = static_cast<std::int64_t>(blockIdx.y) * tiles_per_split;
-  const std::int64_t t_end = min(tiles, t_begin + tiles_per_split);
-  double total = 0.0;
-  for (std::int64_t t = t_begin; t < t_end; ++t) {
-    const std::int64_t j0 = t * tile::kBlockCols;
-    float ax[tile::kMicro][tile::kMicro];
-    float ay[tile::kMicro][tile::kMicro];
-    tile::accumulate<kL1x>(X, i0, X, j0, dx, staging, ax);
-    tile::accumulate<kL1y>(Y, i0, Y, j0, dy, staging, ay);
-    float s = 0.0f;
+  // Unconstrained: 80 registers (3 blocks per SM) when ky uses dot products; about 106 (2 blocks)
+  // when ky is Laplacian, where a limit of 3 blocks would spill.
+  static constexpr int kMinBlocksPerSm = 0;
+
+  double* block_sums;  // (blocks_y x z_blocks)
+
+  struct Shared {
+    typename BlockReduce::TempStorage reduce;
+  };
+  struct State {
+    double total;
+  };
+
+  __device__ void begin(const tile::TileBlock&, State& st, Shared&) const { st.total = 0.0; }
+
+  template <class Value>
+  __device__ void consume_tile(const tile::TileBlock&, std::int64_t, const Value (&v)[tile::kMicro][tile::kMicro],
+                               State& st, Shared&) const {
+    float s = 0.0f;  // pairs outside the matrix come as zeros and are added like the rest, as always
 #pragma unroll
     for (int i = 0; i < tile::kMicro; ++i)
 #pragma unroll
-      for (int j = 0; j < tile::kMicro; ++j)
-        s += tile::entry(kx, X, i0, X, j0, 0, ax[i][j], i, j) * tile::entry(ky, Y, i0, Y, j0, 0, ay[i][j], i, j);
-    total += s;
+      for (int j = 0; j < tile::kMicro; ++j) s = tile::add_value(s, v[i][j]);
+    st.total += s;
   }
-  const double block_total = BlockReduce(reduce_storage).Sum(total);
-  if (threadIdx.x == 0) block_sums[static_cast<std::int64_t>(blockIdx.y) * gridDim.x + blockIdx.x] = block_total;
-}
 
-template <bool kL1x>
-void launch_for_y(bool y_l1, dim3 grid, cudaStream_t stream, const detail::KernelConstants& kx,
-                  const tile::Operand& x, std::int64_t dx, const detail::KernelConstants& ky,
-                  const tile::Operand& y, std::int64_t dy, std::int64_t tiles_per_split, double* sums) {
-  if (y_l1)
-    pair_sum_kernel<kL1x, true><<<grid, tile::kThreads, 0, stream>>>(kx, x, dx, ky, y, dy, tiles_per_split, sums);
-  else
-    pair_sum_kernel<kL1x, false><<<grid, tile::kThreads, 0, stream>>>(kx, x, dx, ky, y, dy, tiles_per_split, sums);
-}
+  __device__ void end_split(const tile::TileBlock&, std::int64_t, State&, Shared&) const {}
+
+  __device__ void finish(const tile::TileBlock& block, State& st, Shared& sh) const {
+    const double block_total = BlockReduce(sh.reduce).Sum(st.total);
+    if (threadIdx.x == 0) block_sums[block.x_range * block.z_blocks + block.z_block] = block_total;
+  }
+};
 
 }  // namespace
 
@@ -70,19 +71,22 @@ double kernel_pair_sum(const CudaContext& ctx, const detail::KernelConstants& kx
   const std::int64_t n = X.rows();
   const std::int64_t row_blocks = ceil_div(n, tile::kBlockRows);
   const std::int64_t tiles = ceil_div(n, tile::kBlockCols);
-  const std::int64_t target = static_cast<std::int64_t>(kBlocksPerSm) * ctx.sm_count();
-  std::int64_t splits = std::clamp<std::int64_t>(ceil_div(target, row_blocks), 1, std::min(tiles, kMaxSplits));
+  const std::int64_t target = static_cast<std::int64_t>(kTargetBlocksPerSm) * ctx.sm_count();
+  std::int64_t splits = std::clamp<std::int64_t>(ceil_div(target, row_blocks), 1, std::min(tiles, kMaxGridYZ));
   const std::int64_t tiles_per_split = ceil_div(tiles, splits);
   splits = ceil_div(tiles, tiles_per_split);
+  const tile::TileSchedule schedule = tile::make_schedule(n, n, tiles_per_split, 1);  // blocks_y == splits
 
   const auto block_count = static_cast<std::size_t>(row_blocks * splits);
   DeviceBuffer<double> sums(block_count, stream);
-  const dim3 grid(static_cast<unsigned>(row_blocks), static_cast<unsigned>(splits));
-  if (kx.uses_dot())
-    launch_for_y<false>(!ky.uses_dot(), grid, stream, kx, x, X.cols(), ky, y, Y.cols(), tiles_per_split, sums.data());
-  else
-    launch_for_y<true>(!ky.uses_dot(), grid, stream, kx, x, X.cols(), ky, y, Y.cols(), tiles_per_split, sums.data());
-  LWNET_CUDA_CHECK_LAUNCH("pair_sum_kernel", stream);
+  const BlockSum block_sum{sums.data()};
+  // Row i of X pairs with row i of itself: self-pairs at offset 0.
+  tile::with_kernel_map(kx, x, x, X.cols(), 0, [&](const auto& x_map) {
+    tile::with_kernel_map(ky, y, y, Y.cols(), 0, [&](const auto& y_map) {
+      const tile::ProductMap<std::decay_t<decltype(x_map)>, std::decay_t<decltype(y_map)>> map{x_map, y_map};
+      tile::launch_map_reduce(map, block_sum, schedule, stream, "kernel_pair_sum (tile map-reduce)");
+    });
+  });
 
   std::vector<double> host(block_count);
   LWNET_CUDA_CHECK(cudaMemcpyAsync(host.data(), sums.data(), block_count * sizeof(double), cudaMemcpyDeviceToHost, stream));

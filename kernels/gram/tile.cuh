@@ -1,8 +1,9 @@
-// Device-side tiles of kernel values, shared by the materialised Gram kernel, the fused K.B
-// kernel and the pair sum. A block of kThreads threads computes a kBlockRows x kBlockCols tile
-// of z.x (or sum |z - x|): features are staged through shared memory kDepth at a time, and each
-// thread owns a 4 x 4 register micro-tile at rows ty + 16 i, columns tx + 16 j (strided, so that
-// shared-memory reads are broadcasts or conflict-free). Indices into the data are 64-bit.
+// Device-side tiles of pair values, the arithmetic shared by every tile map (tile_maps.cuh) of
+// the map-reduce skeleton (tile_map_reduce.cuh). A block of kThreads threads computes a
+// kBlockRows x kBlockCols tile of z.x, sum |z - x| or sum (z - x)^2: features are staged through
+// shared memory kDepth at a time, and each thread owns a 4 x 4 register micro-tile at rows
+// ty + 16 i, columns tx + 16 j (strided, so that shared-memory reads are broadcasts or
+// conflict-free). Indices into the data are 64-bit.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -59,9 +60,25 @@ __device__ __forceinline__ void stage(const Operand& m, std::int64_t row0, std::
   }
 }
 
-// acc[i][j] = sum_f Z(z0 + ty + 16 i, f) * X(x0 + tx + 16 j, f)   (kL1: sum_f |Z - X|).
+// How accumulate combines a Z row with an X row, feature by feature in feature order. Features
+// past d are staged as zeros on both sides; for the distance modes those terms are exact no-ops
+// (fmaf(+0, +0, acc) and acc + 0 give back the acc >= +0 they add to), so a distance is the sum
+// over the d real features alone.
+enum class Accumulate {
+  dot,                 // acc = fmaf(z_f, x_f, acc)
+  l1,                  // acc = acc + |z_f - x_f|
+  squared_difference,  // acc = fmaf(z_f - x_f, z_f - x_f, acc): the exact squared distance of
+                       // k-NN, the CPU backend's arithmetic (host/cpu/cpu_knn.cpp) bit for bit
+};
+
+// This thread's micro-tile entry (i, j) lies at Z row z0 + micro_row(i), X row x0 + micro_col(j).
+__device__ __forceinline__ int micro_row(int i) { return thread_row() + kThreadsPerDim * i; }
+__device__ __forceinline__ int micro_col(int j) { return thread_col() + kThreadsPerDim * j; }
+
+// acc[i][j] = sum_f Z(z0 + micro_row(i), f) (op) X(x0 + micro_col(j), f), op by kMode. Entries
+// outside Z's or X's rows hold values of zero-staged rows: callers must not use them.
 // Every thread of the block must call it (it synchronises).
-template <bool kL1>
+template <Accumulate kMode>
 __device__ __forceinline__ void accumulate(const Operand& Z, std::int64_t z0, const Operand& X,
                                            std::int64_t x0, std::int64_t d, Staging& s,
                                            float (&acc)[kMicro][kMicro]) {
@@ -86,8 +103,16 @@ __device__ __forceinline__ void accumulate(const Operand& Z, std::int64_t z0, co
 #pragma unroll
       for (int i = 0; i < kMicro; ++i)
 #pragma unroll
-        for (int j = 0; j < kMicro; ++j)
-          acc[i][j] = kL1 ? acc[i][j] + fabsf(a[i] - b[j]) : fmaf(a[i], b[j], acc[i][j]);
+        for (int j = 0; j < kMicro; ++j) {
+          if constexpr (kMode == Accumulate::dot) {
+            acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+          } else if constexpr (kMode == Accumulate::l1) {
+            acc[i][j] = acc[i][j] + fabsf(a[i] - b[j]);
+          } else {
+            const float diff = a[i] - b[j];
+            acc[i][j] = fmaf(diff, diff, acc[i][j]);
+          }
+        }
     }
     __syncthreads();
   }
@@ -114,8 +139,8 @@ __device__ __forceinline__ float finish(const detail::KernelConstants& kc, float
 __device__ __forceinline__ float entry(const detail::KernelConstants& kc, const Operand& Z, std::int64_t z0,
                                        const Operand& X, std::int64_t x0, std::int64_t self_offset,
                                        float acc, int i, int j) {
-  const std::int64_t row = z0 + thread_row() + kThreadsPerDim * i;
-  const std::int64_t col = x0 + thread_col() + kThreadsPerDim * j;
+  const std::int64_t row = z0 + micro_row(i);
+  const std::int64_t col = x0 + micro_col(j);
   if (row >= Z.rows || col >= X.rows) return 0.0f;
   const bool self = self_offset != detail::kNoSelfPairs && row + self_offset == col;
   const float zn = Z.norms != nullptr ? Z.norms[row] : 0.0f;

@@ -2,10 +2,12 @@
 // here: gemm in float and double in all four transpose combinations, on views with ld > cols
 // (padding that must stay untouched), beta = 0 ignoring a NaN-filled C, shapes with few rows
 // (C split by columns) and many rows (split by rows), results bitwise the same on 1 and 3
-// threads; strided batched gemm with a stride-0 (broadcast) input; axpy and scal; potrf (L L^T =
+// threads; strided batched gemm (batched views with gaps, inputs per entry, stride 0 or plain and
+// broadcast); axpy and scal; potrf (L L^T =
 // A, upper triangle exactly 0, NumericalError naming the minor), potrs and trsm in every side and
 // transpose, syevd (A V = V diag(w), w ascending and equal to a Jacobi oracle's, V orthonormal),
-// log_det; and the front ends' validation.
+// log_det; and the front ends' validation (batched views refused by every operation but
+// gemm_strided_batched).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -175,12 +177,11 @@ TYPED_TEST(CpuBlas, GemmIsBitwiseIndependentOfThreadCount) {
   const Matrix<T> B = random_matrix<T>(rng, 50, 60);
   Matrix<T> C1 = Matrix<T>::host(count * 40, 60);
   Matrix<T> C3 = Matrix<T>::host(count * 40, 60);
-  const StridedBatch<const T> a{A.cview().row_range(0, 40), 40 * 50, count};
-  const StridedBatch<const T> b{B.cview(), 0, count};
-  one->blas().gemm_strided_batched(Transpose::no, Transpose::no, T(1), a, b, T(0),
-                                   StridedBatch<T>{C1.view().row_range(0, 40), 40 * 60, count});
-  three->blas().gemm_strided_batched(Transpose::no, Transpose::no, T(1), a, b, T(0),
-                                     StridedBatch<T>{C3.view().row_range(0, 40), 40 * 60, count});
+  const MatrixView<const T> a = A.cview().row_range(0, 40).batched(count, 40 * 50);
+  one->blas().gemm_strided_batched(Transpose::no, Transpose::no, T(1), a, B.cview(), T(0),
+                                   C1.view().row_range(0, 40).batched(count, 40 * 60));
+  three->blas().gemm_strided_batched(Transpose::no, Transpose::no, T(1), a, B.cview(), T(0),
+                                     C3.view().row_range(0, 40).batched(count, 40 * 60));
   EXPECT_TRUE(bitwise_equal(C1.cview(), C3.cview())) << "strided batched";
 }
 
@@ -203,55 +204,115 @@ TYPED_TEST(CpuBlas, ConcurrentTilesNeverInterfere) {
   }
 }
 
-// Entries of a batch laid out in one NaN-filled buffer with ld = cols + 2 and a gap between
-// entries: every entry must match the oracle and the gaps stay NaN.
-TYPED_TEST(CpuBlas, GemmStridedBatchedMatchesOracleWithBroadcast) {
+// The batch fields of a view: defaults, batch(b), and what keeps them (const conversion, blocks:
+// the same block of every entry) and what does not (Matrix::view, batch(b)).
+TEST(BatchedView, FieldsSurviveConversionAndBlocks) {
+  Matrix<float> M = Matrix<float>::host(6, 5);
+  const MatrixView<float> plain = M.view();
+  EXPECT_EQ(plain.batch_count(), 1);
+  EXPECT_EQ(plain.batch_stride(), 0);
+  const MatrixView<float> batch = M.view().row_range(0, 2).batched(3, 10);
+  EXPECT_EQ(batch.batch_count(), 3);
+  EXPECT_EQ(batch.batch_stride(), 10);
+  const MatrixView<const float> as_const = batch;
+  EXPECT_EQ(as_const.batch_count(), 3);
+  EXPECT_EQ(as_const.batch_stride(), 10);
+  const MatrixView<float> block = batch.block(1, 2, 1, 3);
+  EXPECT_EQ(block.batch_count(), 3);
+  EXPECT_EQ(block.batch_stride(), 10);
+  EXPECT_EQ(block.batch(2).data(), M.data() + 2 * 10 + 1 * 5 + 2);
+  EXPECT_EQ(batch.col_range(1, 2).batch_count(), 3);
+  const MatrixView<float> entry = batch.batch(1);
+  EXPECT_EQ(entry.data(), M.data() + 10);
+  EXPECT_EQ(entry.rows(), 2);
+  EXPECT_EQ(entry.cols(), 5);
+  EXPECT_EQ(entry.ld(), 5);
+  EXPECT_EQ(entry.batch_count(), 1);
+  EXPECT_EQ(describe(batch), "2x5 batch 3 stride 10");
+  EXPECT_EQ(describe(entry), "2x5");
+}
+
+// A batch in one NaN-filled buffer: `stored` matrices of rows x cols with ld = cols + 2 and a gap
+// of 3 elements between entries (stride = rows * ld + 3), random values inside the entries.
+template <class T>
+struct PaddedBatch {
+  std::int64_t rows, cols, ld, stride, stored;
+  std::vector<T> buf;
+
+  PaddedBatch(TestRandom& rng, std::int64_t r, std::int64_t c, std::int64_t entries)
+      : rows(r), cols(c), ld(c + 2), stride(r * (c + 2) + 3), stored(entries),
+        buf(static_cast<std::size_t>(entries * stride), std::numeric_limits<T>::quiet_NaN()) {
+    for (std::int64_t e = 0; e < stored; ++e)
+      for (std::int64_t i = 0; i < rows; ++i)
+        for (std::int64_t j = 0; j < cols; ++j) at(e, i, j) = static_cast<T>(rng.uniform(-1.0, 1.0));
+  }
+  T& at(std::int64_t e, std::int64_t i, std::int64_t j) {
+    return buf[static_cast<std::size_t>(e * stride + i * ld + j)];
+  }
+  // Entry e as a plain view, addressed here rather than through MatrixView::batch.
+  MatrixView<T> entry(std::int64_t e) { return MatrixView<T>(buf.data() + e * stride, rows, cols, ld); }
+  MatrixView<T> first() { return entry(0); }
+  // Whether every element outside the entries is still NaN.
+  bool gaps_untouched() const {
+    for (std::size_t idx = 0; idx < buf.size(); ++idx) {
+      const auto off = static_cast<std::int64_t>(idx) % stride;
+      const bool inside = off / ld < rows && off % ld < cols;
+      if (!inside && !std::isnan(buf[idx])) return false;
+    }
+    return true;
+  }
+};
+
+// How an input of gemm_strided_batched is given: one matrix per entry, one matrix repeated with
+// stride 0 (count = C's), or a plain view (count 1) that the front end broadcasts.
+enum class InputBatch { per_entry, stride_zero, plain };
+
+const char* to_string(InputBatch b) {
+  return b == InputBatch::per_entry ? "per entry" : b == InputBatch::stride_zero ? "stride 0" : "plain view";
+}
+
+// Each entry of C (ld > cols, gaps between entries) must match the float64 oracle on its own
+// entries of A and B (or the one broadcast matrix), and the padding and gaps stay NaN.
+TYPED_TEST(CpuBlas, GemmStridedBatchedMatchesOracle) {
   using T = TypeParam;
   LWNET_SEEDED_RANDOM(rng);
-  const T nan = std::numeric_limits<T>::quiet_NaN();
+  const std::int64_t m = 7, n = 9, k = 11;
+  struct Inputs {
+    InputBatch a, b;
+  };
   for (bool ta : {false, true})
     for (bool tb : {false, true})
-      for (std::int64_t count : {1, 5}) {
-        SCOPED_TRACE(::testing::Message() << (ta ? "A^T" : "A") << (tb ? " B^T" : " B") << " count " << count);
-        const std::int64_t m = 7, n = 9, k = 11;
-        const std::int64_t a_rows = ta ? k : m, a_cols = ta ? m : k;
-        const std::int64_t b_rows = tb ? n : k, b_cols = tb ? k : n;
-        // A: one matrix per entry; B: one matrix broadcast (stride 0); C: ld n + 2, stride with a gap.
-        const std::int64_t a_ld = a_cols + 2, a_stride = a_rows * a_ld + 3;
-        std::vector<T> a_buf(static_cast<std::size_t>(count * a_stride), nan);
-        for (std::int64_t e = 0; e < count; ++e)
-          for (std::int64_t i = 0; i < a_rows; ++i)
-            for (std::int64_t j = 0; j < a_cols; ++j)
-              a_buf[static_cast<std::size_t>(e * a_stride + i * a_ld + j)] = static_cast<T>(rng.uniform(-1.0, 1.0));
-        const Matrix<T> B = random_matrix<T>(rng, b_rows, b_cols);
-        const std::int64_t c_ld = n + 2, c_stride = m * c_ld + 5;
-        std::vector<T> c_buf(static_cast<std::size_t>(count * c_stride), nan);
-        std::vector<DMat> c0;
-        for (std::int64_t b = 0; b < count; ++b) {
-          const MatrixView<T> cb(c_buf.data() + b * c_stride, m, n, c_ld);
-          for (std::int64_t i = 0; i < m; ++i)
-            for (std::int64_t j = 0; j < n; ++j) cb(i, j) = static_cast<T>(rng.uniform(-1.0, 1.0));
-          c0.push_back(to_dmat(MatrixView<const T>(cb)));
+      for (std::int64_t count : {1, 3})
+        for (const Inputs& in : {Inputs{InputBatch::per_entry, InputBatch::per_entry},
+                                 Inputs{InputBatch::stride_zero, InputBatch::per_entry},
+                                 Inputs{InputBatch::per_entry, InputBatch::plain},
+                                 Inputs{InputBatch::plain, InputBatch::stride_zero}}) {
+          SCOPED_TRACE(::testing::Message() << (ta ? "A^T" : "A") << (tb ? " B^T" : " B") << " count " << count
+                                            << ", A " << to_string(in.a) << ", B " << to_string(in.b));
+          const auto batch_of = [count](PaddedBatch<T>& p, InputBatch how) {
+            const MatrixView<const T> first = p.first();
+            if (how == InputBatch::per_entry) return first.batched(count, p.stride);
+            if (how == InputBatch::stride_zero) return first.batched(count, 0);
+            return first;
+          };
+          PaddedBatch<T> A(rng, ta ? k : m, ta ? m : k, in.a == InputBatch::per_entry ? count : 1);
+          PaddedBatch<T> B(rng, tb ? n : k, tb ? k : n, in.b == InputBatch::per_entry ? count : 1);
+          PaddedBatch<T> C(rng, m, n, count);
+          std::vector<DMat> c0;
+          for (std::int64_t e = 0; e < count; ++e) c0.push_back(to_dmat(MatrixView<const T>(C.entry(e))));
+          const double alpha = 1.25, beta = -0.5;
+          this->blas().gemm_strided_batched(op(ta), op(tb), static_cast<T>(alpha), batch_of(A, in.a), batch_of(B, in.b),
+                                            static_cast<T>(beta), C.first().batched(count, C.stride));
+          for (std::int64_t e = 0; e < count; ++e) {
+            const DMat a = to_dmat(MatrixView<const T>(A.entry(in.a == InputBatch::per_entry ? e : 0)));
+            const DMat b = to_dmat(MatrixView<const T>(B.entry(in.b == InputBatch::per_entry ? e : 0)));
+            const DMat expected = oracle::gemm(ta, tb, alpha, a, b, beta, c0[static_cast<std::size_t>(e)]);
+            EXPECT_TRUE(expect_close(MatrixView<const T>(C.entry(e)), expected, gemm_tolerance<T>(alpha, beta, k),
+                                     unit_roundoff<T>()))
+                << "entry " << e;
+          }
+          EXPECT_TRUE(C.gaps_untouched()) << "elements outside C's entries were written";
         }
-        const StridedBatch<const T> a{MatrixView<const T>(a_buf.data(), a_rows, a_cols, a_ld), a_stride, count};
-        const StridedBatch<const T> b{B.cview(), 0, count};
-        const StridedBatch<T> c{MatrixView<T>(c_buf.data(), m, n, c_ld), c_stride, count};
-        const double alpha = 1.25, beta = -0.5;
-        this->blas().gemm_strided_batched(op(ta), op(tb), static_cast<T>(alpha), a, b, static_cast<T>(beta), c);
-        for (std::int64_t e = 0; e < count; ++e) {
-          const MatrixView<const T> ae(a_buf.data() + e * a_stride, a_rows, a_cols, a_ld);
-          const MatrixView<const T> ce(c_buf.data() + e * c_stride, m, n, c_ld);
-          const DMat expected = oracle::gemm(ta, tb, alpha, to_dmat(ae), to_dmat(B.cview()), beta, c0[e]);
-          EXPECT_TRUE(expect_close(ce, expected, gemm_tolerance<T>(alpha, beta, k), unit_roundoff<T>())) << "entry " << e;
-        }
-        std::size_t touched = 0;
-        for (std::int64_t idx = 0; idx < count * c_stride; ++idx) {
-          const std::int64_t off = idx % c_stride;
-          const bool inside = off / c_ld < m && off % c_ld < n;
-          if (!inside && !std::isnan(c_buf[static_cast<std::size_t>(idx)])) ++touched;
-        }
-        EXPECT_EQ(touched, 0u) << "elements outside C's entries were written";
-      }
 }
 
 TYPED_TEST(CpuBlas, AxpyAndScalOnStridedViews) {
@@ -307,32 +368,63 @@ TYPED_TEST(CpuBlas, RejectsBadArguments) {
       {"gemm", "leading dimension 2 < cols 3"}));
 
   // Strided batches.
-  Matrix<T> Cs = Matrix<T>::host(8, 5);
-  const auto batched = [&](StridedBatch<const T> a, StridedBatch<const T> b, StridedBatch<T> c) {
+  Matrix<T> Cs = Matrix<T>::host(12, 5);
+  const auto batched = [&](MatrixView<const T> a, MatrixView<const T> b, MatrixView<T> c) {
     return [&blas, a, b, c] { blas.gemm_strided_batched(Transpose::no, Transpose::no, T(1), a, b, T(0), c); };
   };
-  const StridedBatch<const T> a2{A.cview(), 0, 2};
-  const StridedBatch<const T> b2{B.cview(), 0, 2};
-  EXPECT_TRUE(throws_with<InvalidArgument>(batched(a2, b2, StridedBatch<T>{Cs.view().row_range(0, 4), 0, 2}),
+  const MatrixView<const T> a3 = A.cview().batched(3, 0);
+  const MatrixView<T> c3 = Cs.view().row_range(0, 4).batched(3, 20);
+  EXPECT_NO_THROW(batched(a3, B.cview(), c3)());
+  EXPECT_TRUE(throws_with<InvalidArgument>(batched(a3, B.cview(), Cs.view().row_range(0, 4).batched(3, 0)),
                                            {"gemm_strided_batched", "C's batch entries overlap: stride 0"}));
-  EXPECT_TRUE(throws_with<InvalidArgument>(batched(a2, b2, StridedBatch<T>{Cs.view().row_range(0, 4), 19, 2}),
-                                           {"C's batch entries overlap: stride 19 < the 20 elements"}));
-  EXPECT_NO_THROW(batched(a2, b2, StridedBatch<T>{Cs.view().row_range(0, 4), 20, 2})());
-  EXPECT_TRUE(throws_with<InvalidArgument>(batched(StridedBatch<const T>{A.cview(), 0, 0}, b2,
-                                                   StridedBatch<T>{Cs.view().row_range(0, 4), 20, 0}),
-                                           {"A.count must be at least 1, got 0"}));
-  EXPECT_TRUE(throws_with<InvalidArgument>(batched(StridedBatch<const T>{A.cview(), -1, 2}, b2,
-                                                   StridedBatch<T>{Cs.view().row_range(0, 4), 20, 2}),
-                                           {"A.stride must not be negative"}));
-  EXPECT_TRUE(throws_with<InvalidArgument>(batched(a2, StridedBatch<const T>{B.cview(), 0, 3},
-                                                   StridedBatch<T>{Cs.view().row_range(0, 4), 20, 2}),
-                                           {"same count, got 2, 3 and 2"}));
-  // The second entry of C reaches A's storage.
-  Matrix<T> shared = Matrix<T>::host(8, 5);
+  EXPECT_TRUE(throws_with<InvalidArgument>(batched(a3, B.cview(), Cs.view().row_range(0, 4).batched(3, 19)),
+                                           {"C's batch entries overlap: stride 19 < the 20 elements", "C 4x5 batch 3 stride 19"}));
+  // One entry's extent, not rows * ld: the last row of an entry ends at its cols.
+  const MatrixView<const T> a2x3 = A.cview().row_range(0, 2).batched(3, 0);
+  EXPECT_NO_THROW(batched(a2x3, B.cview().col_range(0, 3), MatrixView<T>(Cs.data(), 2, 3, 5).batched(3, 8))());
+  EXPECT_TRUE(throws_with<InvalidArgument>(batched(a2x3, B.cview().col_range(0, 3),
+                                                   MatrixView<T>(Cs.data(), 2, 3, 5).batched(3, 7)),
+                                           {"C's batch entries overlap: stride 7 < the 8 elements"}));
+  EXPECT_TRUE(throws_with<InvalidArgument>(batched(A.cview().batched(0, 0), B.cview(), c3),
+                                           {"A's batch_count must be at least 1, got 0"}));
+  EXPECT_TRUE(throws_with<InvalidArgument>(batched(A.cview().batched(3, -1), B.cview(), c3),
+                                           {"A's batch_stride must not be negative, got -1"}));
+  EXPECT_TRUE(throws_with<InvalidArgument>(batched(a3, B.cview().batched(2, 0), c3),
+                                           {"gemm_strided_batched", "B has batch_count 2 but C has 3"}));
+  EXPECT_TRUE(throws_with<InvalidArgument>(batched(A.cview().batched(2, 12), B.cview(), c3),
+                                           {"A has batch_count 2 but C has 3"}));
   EXPECT_TRUE(throws_with<InvalidArgument>(
-      batched(StridedBatch<const T>{MatrixView<const T>(shared.data() + 20, 4, 3, 3), 0, 2}, b2,
-              StridedBatch<T>{shared.view().row_range(0, 4), 20, 2}),
+      batched(a3, B.cview(), MatrixView<T>(Cs.data(), 4, 5, 5).batched(std::numeric_limits<std::int64_t>::max(), 20)),
+      {"C spans more elements than can be addressed"}));
+  EXPECT_TRUE(throws_with<InvalidArgument>(batched(a3, B.cview().col_range(0, 4), c3),
+                                           {"gemm_strided_batched", "shapes do not chain"}));
+  const MatrixView<const T> a_on_gpu(A.data(), 4, 3, 3, MemorySpace::cuda, 0);
+  EXPECT_TRUE(throws_with<InvalidArgument>(batched(a_on_gpu.batched(3, 12), B.cview(), c3),
+                                           {"gemm_strided_batched", "A is in memory on cuda:0"}));
+  // Only C's third entry reaches A's storage: the whole batch's range counts.
+  Matrix<T> shared = Matrix<T>::host(12, 5);
+  EXPECT_TRUE(throws_with<InvalidArgument>(
+      batched(MatrixView<const T>(shared.data() + 40, 4, 3, 3), B.cview(), shared.view().row_range(0, 4).batched(3, 20)),
       {"C overlaps A"}));
+  // Only A's third entry (1 x 3 at element 40) reaches C's storage (entries 1 x 5 from element 41).
+  EXPECT_TRUE(throws_with<InvalidArgument>(batched(MatrixView<const T>(shared.data(), 1, 3, 3).batched(3, 20), B.cview(),
+                                                   MatrixView<T>(shared.data() + 41, 1, 5, 5).batched(3, 5)),
+                                           {"C overlaps A"}));
+  EXPECT_NO_THROW(batched(MatrixView<const T>(shared.data(), 1, 3, 3).batched(3, 20), B.cview(),
+                          MatrixView<T>(shared.data() + 43, 1, 5, 5).batched(3, 5))());
+
+  // Every other Blas operation takes one matrix: a batch is refused, naming the argument.
+  EXPECT_TRUE(throws_with<InvalidArgument>(gemm(Transpose::no, a3, B.cview(), C.view()),
+                                           {"gemm", "A is a batch of 3 matrices", "A.batch(b)"}));
+  Matrix<T> A2 = Matrix<T>::host(4, 3);
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { blas.axpy(T(1), A.cview().batched(2, 12), A2.view()); },
+                                           {"axpy", "X is a batch of 2 matrices", "X 4x3 batch 2 stride 12"}));
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { blas.axpy(T(1), A.cview(), A2.view().batched(2, 12)); },
+                                           {"axpy", "Y is a batch of 2 matrices"}));
+  EXPECT_TRUE(throws_with<InvalidArgument>([&] { blas.scal(T(2), A2.view().batched(3, 0)); },
+                                           {"scal", "X is a batch of 3 matrices"}));
+  // A batch of one is a plain matrix whatever its stride.
+  EXPECT_NO_THROW(blas.axpy(T(1), A.cview().batched(1, 99), A2.view()));
 
   // axpy / scal.
   Matrix<T> Y = Matrix<T>::host(4, 3);

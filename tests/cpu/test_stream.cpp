@@ -215,6 +215,25 @@ TEST(Stream, DoubleBufferedCopiesRespectEveryFence) {
 }
 
 // A streaming backend over the CPU: the same network as the CPU backend, every product in chunks.
+// The pipeline copies rows itself, so it must refuse a batched view rather than stream its first
+// entry; the host path refuses it too.
+TEST(Stream, BatchedViewsAreRejectedOnBothPaths) {
+  auto backend = make_cpu_backend();
+  std::vector<float> z(16, 0.5f);
+  const MatrixView<const float> Z = MatrixView<const float>::host(z.data(), 4, 2).batched(2, 8);
+  const Matrix<float> X = Matrix<float>::host(5, 2);
+  const Matrix<float> B = Matrix<float>::host(5, 2);
+  Matrix<double> out = Matrix<double>::host(4, 2);
+  const GramParams params = GramParams::gaussian(1.0);
+  EXPECT_TRUE(throws_with<InvalidArgument>(
+      [&] { kernel_matmul_streamed(*backend, Z, X.cview(), B.cview(), params, out.view(), 1 << 20); },
+      {"kernel_matmul_streamed", "Z is a batch of 2"}));
+  DeferredTransferQueue queue;
+  EXPECT_TRUE(throws_with<InvalidArgument>(
+      [&] { kernel_matmul_streamed(*backend, queue, Z, X.cview(), B.cview(), params, out.view(), 1 << 20); },
+      {"kernel_matmul_streamed", "Z is a batch of 2"}));
+}
+
 TEST(Stream, StreamingBackendTrainsTheSameNetwork) {
   LWNET_SEEDED_RANDOM(rng);
   const std::int64_t n = 240, d = 3;

@@ -108,7 +108,7 @@ void CudaBlasParity<T>::gemm_all_transposes() {
         }
 }
 
-// count entries: A one matrix each, B broadcast (stride 0), C with a gap between entries.
+// count entries: A one matrix each, B broadcast, C with a gap between entries.
 template <class T>
 void CudaBlasParity<T>::strided_batched_broadcast() {
   LWNET_SEEDED_RANDOM(rng);
@@ -125,15 +125,16 @@ void CudaBlasParity<T>::strided_batched_broadcast() {
       Matrix<T> Cg = gpu().upload(C.cview());
       const double alpha = 0.5, beta = 2.0;
       const auto batch_a = [&](const Matrix<T>& a) {
-        return StridedBatch<const T>{a.cview().row_range(0, a_rows), a_rows * a_cols, count};
+        return a.cview().row_range(0, a_rows).batched(count, a_rows * a_cols);
       };
       const auto batch_c = [&](Matrix<T>& c) {
-        return StridedBatch<T>{MatrixView<T>(c.data(), m, n, n, c.space(), c.device()), c_stride, count};
+        return MatrixView<T>(c.data(), m, n, n, c.space(), c.device()).batched(count, c_stride);
       };
-      gpu().blas().gemm_strided_batched(op(ta), op(tb), static_cast<T>(alpha), batch_a(Ag),
-                                        StridedBatch<const T>{Bg.cview(), 0, count}, static_cast<T>(beta), batch_c(Cg));
-      cpu().blas().gemm_strided_batched(op(ta), op(tb), static_cast<T>(alpha), batch_a(A),
-                                        StridedBatch<const T>{B.cview(), 0, count}, static_cast<T>(beta), batch_c(C));
+      // B broadcast as a plain view on the GPU and as stride 0 on the CPU: both mean one matrix.
+      gpu().blas().gemm_strided_batched(op(ta), op(tb), static_cast<T>(alpha), batch_a(Ag), Bg.cview(),
+                                        static_cast<T>(beta), batch_c(Cg));
+      cpu().blas().gemm_strided_batched(op(ta), op(tb), static_cast<T>(alpha), batch_a(A), B.cview().batched(count, 0),
+                                        static_cast<T>(beta), batch_c(C));
       // The gaps between entries keep their values on both sides, so the whole buffer compares.
       EXPECT_TRUE(expect_close(to_host(Cg).cview(), C.cview(), kParityFactor * gemm_tolerance<T>(alpha, beta, k),
                                kParityFactor * unit_roundoff<T>()));

@@ -124,12 +124,12 @@ TEST_F(BackendModule, ExceptionsThrownInsideAreLwnetErrorsOfTheirType) {
 
   // Thrown by the backend's implementation, which is the module's code (the CPU's Cholesky).
   BackendChoice choice = detail::select_backend_from(Device::cuda(0), module, probe);
-  auto A = Matrix<float>::host(2, 2);
-  A(0, 0) = 1.0f;
-  A(0, 1) = 2.0f;
-  A(1, 0) = 2.0f;
-  A(1, 1) = 1.0f;
-  EXPECT_TRUE(throws_with<NumericalError>([&] { choice.backend->cholesky(A.view()); }, {"not positive definite"}));
+  auto A = Matrix<double>::host(2, 2);
+  A(0, 0) = 1.0;
+  A(0, 1) = 2.0;
+  A(1, 0) = 2.0;
+  A(1, 1) = 1.0;
+  EXPECT_TRUE(throws_with<NumericalError>([&] { choice.backend->solver().potrf(A.view()); }, {"not positive definite"}));
 }
 
 // make_cuda_backend and native_stream (lwnet/cuda.hpp) reach the module through its ABI 2

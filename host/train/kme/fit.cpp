@@ -14,6 +14,7 @@
 #include <limits>
 #include <string>
 
+#include "core/host_copy.hpp"
 #include "lwnet/error.hpp"
 #include "lwnet/kme.hpp"
 #include "train/kme/growth.hpp"
@@ -133,7 +134,7 @@ std::string grow_by_validation(Backend& backend, KmeModel& model, kme::Represent
 KmeModel fit_kme(Backend& backend, MatrixView<const float> X, const Labels& labels,
                  const std::vector<std::string>& classes, const KmeOptions& options,
                  const ProgressCallback& progress) {
-  Matrix<float> x_host = kme::checked_host_copy(X, "fit");
+  Matrix<float> x_host = detail::checked_host_copy(X, "fit");
   check_training_data(X, labels, classes, options);
   const auto fit_start = Clock::now();
   KmeModel model;

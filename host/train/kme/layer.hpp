@@ -10,10 +10,6 @@
 
 namespace lwnet::kme {
 
-// A dense host copy of X (host, non-empty, every value finite); InvalidArgument naming `op` and
-// the first bad entry otherwise.
-Matrix<float> checked_host_copy(MatrixView<const float> X, const char* op);
-
 // The extra columns of the layer whose training input is Z_in (host, n x m_prev): for each class
 // j ascending, the training rows of class j that argmax over ALL columns of Z_in (first maximum
 // wins) misclassifies. None when disabled or when m_prev == d (the input width).

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "core/host_copy.hpp"
 #include "lwnet/error.hpp"
 #include "lwnet/kme.hpp"
 #include "train/kme/layer.hpp"
@@ -84,7 +85,7 @@ KmeModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& la
   config.options.validate();
   if (!(config.noise >= 0.0) || !std::isfinite(config.noise))
     throw InvalidArgument("train: noise must be finite and >= 0, got " + std::to_string(config.noise));
-  Matrix<float> X = kme::checked_host_copy(X_raw, "train");
+  Matrix<float> X = detail::checked_host_copy(X_raw, "train");
   if (config.noise > 0.0) {  // on the RAW data, before standardising (the reference protocol)
     Rng rng(config.options.seed ^ kNoiseSeedSalt);
     for (std::int64_t e = 0; e < X.size(); ++e)
@@ -103,7 +104,7 @@ KmeModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& la
 }
 
 Matrix<float> preprocess(const KmeModel& model, MatrixView<const float> X_raw) {
-  Matrix<float> X = kme::checked_host_copy(X_raw, "predict");
+  Matrix<float> X = detail::checked_host_copy(X_raw, "predict");
   if (X.cols() != model.input_dim)
     throw InvalidArgument("predict: the data have " + std::to_string(X.cols()) + " features but the model was trained on " +
                           std::to_string(model.input_dim));

@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "core/host_copy.hpp"
 #include "lwnet/error.hpp"
 #include "lwnet/net.hpp"
 #include "lwnet/random.hpp"
 #include "nn/learning_rule.hpp"
 #include "nn/loss.hpp"
 #include "nn/optimizer.hpp"
-#include "train/kme/layer.hpp"
 #include "train/net/net_internal.hpp"
 
 namespace lwnet::net {
@@ -69,7 +69,7 @@ void check_batch_norm_rows(const NetOptions& options, std::int64_t n, const char
 }
 
 Matrix<float> preprocess(const NetModel& model, MatrixView<const float> X_raw, const char* op) {
-  Matrix<float> X = kme::checked_host_copy(X_raw, op);
+  Matrix<float> X = detail::checked_host_copy(X_raw, op);
   if (X.cols() != model.input_dim)
     throw InvalidArgument(std::string(op) + ": the data have " + std::to_string(X.cols()) +
                           " features but the model was trained on " + std::to_string(model.input_dim));
@@ -97,7 +97,7 @@ NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& la
   model.options = options;
   model.input_dim = X_raw.cols();
   model.classes = classes;
-  Matrix<float> X_host = kme::checked_host_copy(X_raw, "train");
+  Matrix<float> X_host = detail::checked_host_copy(X_raw, "train");
   if (options.standardize == StandardizeMode::train) {
     model.statistics = Standardizer::fit(X_host.cview());
     model.statistics.apply(X_host.view());

@@ -1,4 +1,5 @@
-// Parsing and validation of the trained networks' options (lwnet/net.hpp).
+// Parsing and validation of the trained networks' options (lwnet/net.hpp): the description a
+// Network is built from, so it lives with the modules (train/ and io/ use it too).
 #include <cmath>
 #include <cstdint>
 #include <string>
