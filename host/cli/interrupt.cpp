@@ -75,4 +75,13 @@ net::EpochCallback stop_on_interrupt(net::EpochCallback inner, int epochs) {
   };
 }
 
+net::BatchCallback stop_between_batches(int epochs) {
+  return [epochs](const net::BatchProgress& p) {
+    if (!interrupted()) return;  // the message is built only when it is needed
+    stop_if_interrupted("during epoch " + std::to_string(p.epoch) + " of " + std::to_string(epochs) + " (before batch " +
+                        std::to_string(p.batch) + " of " + std::to_string(p.batches) +
+                        "): training stopped, no model was written");
+  };
+}
+
 }  // namespace lwnet::cli

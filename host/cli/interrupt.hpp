@@ -34,8 +34,10 @@ void stop_if_interrupted(const std::string& when);
 // `inner` (may be empty), preceded by a check that throws Cancelled once a signal has arrived.
 kme::ProgressCallback stop_on_interrupt(kme::ProgressCallback inner);
 StreamProgressCallback stop_on_interrupt(StreamProgressCallback inner);
-// For a trained network the check point is the end of each epoch (the library's callback comes
-// once per epoch): `inner` reports the epoch, then the check throws; `epochs` is the planned count.
+// For a trained network the check points are the end of each epoch (`inner` reports the epoch,
+// then the check throws; `epochs` is the planned count) and the start of each batch, so a long
+// epoch stops within one batch.
 net::EpochCallback stop_on_interrupt(net::EpochCallback inner, int epochs);
+net::BatchCallback stop_between_batches(int epochs);
 
 }  // namespace lwnet::cli

@@ -55,7 +55,8 @@ NetRun fit_network(Backend& backend, const LabeledData& train, const LabelEncodi
     if (progress) progress(scaled);
   };
   NetRun run{net::train(backend, train.X.cview(), encoding.labels, encoding.classes, options,
-                        test ? epoch_test.eval : net::EvalSet{}, stop_on_interrupt(record, options.epochs)),
+                        test ? epoch_test.eval : net::EvalSet{}, stop_on_interrupt(record, options.epochs),
+                        stop_between_batches(options.epochs)),
              {}, 0.0, std::nullopt};
   run.epochs = std::move(epochs);
   run.train_accuracy = accuracy(net::predict(backend, run.model, train.X.cview()), encoding.labels.y);

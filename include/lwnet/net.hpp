@@ -117,6 +117,16 @@ struct EpochRecord {
 };
 using EpochCallback = std::function<void(const EpochRecord&)>;
 
+// Where training stands inside an epoch: reported before each batch is queued, from the host and
+// without waiting for the device, so a caller can stop a long epoch (throw, e.g. Cancelled)
+// within one batch.
+struct BatchProgress {
+  int epoch = 0;             // 1-based
+  std::int64_t batch = 0;    // 1-based, of `batches`
+  std::int64_t batches = 0;  // per epoch
+};
+using BatchCallback = std::function<void(const BatchProgress&)>;
+
 // A parameter tensor of the trained network, on the host: "layer.1.weight" (fan_in x fan_out),
 // "layer.1.bias" (1 x fan_out), ..., "readout.weight", "readout.bias".
 struct NamedTensor {
@@ -146,11 +156,12 @@ struct EvalSet {
 
 // Preprocesses the raw training data (options.standardize) and trains the network. Labels are
 // 0..c-1 with `classes` naming them. Deterministic for a seed on a given backend: bitwise the
-// same on the CPU at any thread count. `progress` is called after each epoch; it may throw (e.g.
-// Cancelled) to stop training, and nothing is returned then.
+// same on the CPU at any thread count. `progress` is called after each epoch and
+// `batch_progress` before each batch; either may throw (e.g. Cancelled) to stop training, and
+// nothing is returned then.
 NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
                const std::vector<std::string>& classes, const NetOptions& options, const EvalSet& test = {},
-               const EpochCallback& progress = {});
+               const EpochCallback& progress = {}, const BatchCallback& batch_progress = {});
 
 // The network's outputs (logits, m x c, host) for a raw batch, in batches of options.batch_size.
 Matrix<float> outputs(Backend& backend, const NetModel& model, MatrixView<const float> X_raw);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Ctrl-C while a network trains (lwnet train --method backprop): the fit stops after the epoch in
-progress, with exit 130, one error line (the last on stderr) saying after which epoch, and no model
-file nor temporary left. The signal goes out once the first epoch has been reported on stderr; the
+"""Ctrl-C while a network trains (lwnet train --method backprop): the fit stops before the next
+batch (or after the epoch just reported), with exit 130, one error line (the last on stderr) saying
+where, and no model file nor temporary left. The signal goes out once the first epoch has been reported on stderr; the
 fit has a million epochs planned, so the signal always arrives mid-fit."""
 import argparse
 import os
@@ -43,8 +43,8 @@ def main():
     errors = [line for line in lines if line.startswith("lwnet: error: ")]
     if len(errors) != 1 or lines[-1] != errors[0]:
         fail(f"expected one 'lwnet: error:' line, the last on stderr:\n{stderr[-2000:]}")
-    if not re.fullmatch(r"lwnet: error: interrupted \(Ctrl-C\) after epoch [0-9]+ of 1000000: "
-                        r"training stopped, no model was written", errors[0]):
+    if not re.fullmatch(r"lwnet: error: interrupted \(Ctrl-C\) (after epoch [0-9]+ of 1000000|during epoch [0-9]+ of "
+                        r"1000000 \(before batch [0-9]+ of 12\)): training stopped, no model was written", errors[0]):
         fail(f"unexpected error line: {errors[0]}")
     left = os.listdir(args.work)
     if left:

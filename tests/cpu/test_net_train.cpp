@@ -113,6 +113,40 @@ TEST(NetTrain, BackpropConvNetLearnsHeldOutImages) {
   expect_learns(options, train, test, 0.85);
 }
 
+// The batch callback comes before every batch with its position, and throwing from it stops
+// training at once (no epoch is finished, nothing is returned).
+TEST(NetTrain, BatchCallbackStopsWithinAnEpoch) {
+  const Dataset train = blobs(95, 4, 5);
+  net::NetOptions options;
+  options.arch = net::Architecture::parse("dense:8x1");
+  options.epochs = 3;
+  options.batch_size = 20;  // 95 rows: 5 batches
+  auto backend = make_cpu_backend(1);
+  std::vector<net::BatchProgress> seen;
+  int epochs_reported = 0;
+  const auto count_epochs = [&](const net::EpochRecord&) { ++epochs_reported; };
+  net::train(*backend, train.X.cview(), train.labels, names(3), options, {}, count_epochs,
+             [&](const net::BatchProgress& p) { seen.push_back(p); });
+  ASSERT_EQ(seen.size(), 15u);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].epoch, static_cast<int>(i / 5) + 1);
+    EXPECT_EQ(seen[i].batch, static_cast<std::int64_t>(i % 5) + 1);
+    EXPECT_EQ(seen[i].batches, 5);
+  }
+  EXPECT_EQ(epochs_reported, 3);
+
+  seen.clear();
+  epochs_reported = 0;
+  const auto stop_in_epoch_two = [&](const net::BatchProgress& p) {
+    seen.push_back(p);
+    if (p.epoch == 2 && p.batch == 3) throw Cancelled("stopped by the test");
+  };
+  EXPECT_THROW(net::train(*backend, train.X.cview(), train.labels, names(3), options, {}, count_epochs, stop_in_epoch_two),
+               Cancelled);
+  EXPECT_EQ(seen.size(), 8u);
+  EXPECT_EQ(epochs_reported, 1);
+}
+
 // The same seed gives bitwise the same parameters, whatever the CPU thread count; another seed
 // gives other parameters.
 TEST(NetTrain, BitwiseReproducibleAcrossThreadCounts) {

@@ -90,7 +90,7 @@ std::int64_t count_correct(Backend& backend, nn::Network<float>& net, MatrixView
 
 NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
                const std::vector<std::string>& classes, const NetOptions& options, const EvalSet& test,
-               const EpochCallback& progress) {
+               const EpochCallback& progress, const BatchCallback& batch_progress) {
   const auto fit_start = Clock::now();
   check_training_data(X_raw, labels, classes, options);
   NetModel model;
@@ -146,7 +146,10 @@ NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& la
       for (std::size_t i = 0; i < order.size(); ++i) permuted[i] = labels.y[static_cast<std::size_t>(order[i])];
       backend.copy(nn::mse_targets(permuted, c).cview(), targets_epoch.view());
     }
-    for (const Batch& b : batches) {
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      if (batch_progress)
+        batch_progress(BatchProgress{epoch, static_cast<std::int64_t>(i) + 1, static_cast<std::int64_t>(batches.size())});
+      const Batch& b = batches[i];
       const MatrixView<const float> Xb = X_epoch.cview().row_range(b.start, b.rows);
       nn::BatchTargets<float> targets;
       targets.labels = labels_epoch.cview().row_range(b.start, b.rows);
