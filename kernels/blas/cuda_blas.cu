@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "common/check.cuh"
+#include "common/launch.cuh"
 #include "common/resources.cuh"
 #include "cuda_families.cuh"
 #include "lwnet/error.hpp"
@@ -65,12 +66,7 @@ cublasStatus_t cublas_gemm_strided(cublasHandle_t h, cublasOperation_t tx, cubla
 }
 
 constexpr int kThreads = 256;
-// Enough blocks to fill an H100/H200 several times over; the kernels stride over the rest.
-constexpr std::int64_t kMaxBlocks = 4096;
 
-unsigned blocks_for(std::int64_t elements) {
-  return static_cast<unsigned>(std::clamp<std::int64_t>((elements + kThreads - 1) / kThreads, 1, kMaxBlocks));
-}
 
 // y(i, j) += alpha x(i, j) over a rows x cols view; 64-bit indices.
 template <class T>
@@ -155,8 +151,8 @@ class CudaBlas final : public Blas {
   void run_axpy(T alpha, const MatrixView<const T>& X, const MatrixView<T>& Y) {
     DeviceGuard guard(context_->device());
     cudaStream_t stream = context_->stream();
-    axpy_kernel<T><<<blocks_for(Y.size()), kThreads, 0, stream>>>(alpha, X.data(), X.ld(), Y.data(), Y.ld(),
-                                                                  Y.rows(), Y.cols());
+    const unsigned blocks = grid_stride_blocks(Y.size(), kThreads, context_->sm_count());
+    axpy_kernel<T><<<blocks, kThreads, 0, stream>>>(alpha, X.data(), X.ld(), Y.data(), Y.ld(), Y.rows(), Y.cols());
     LWNET_CUDA_CHECK_LAUNCH("axpy_kernel", stream);
   }
 
@@ -164,7 +160,8 @@ class CudaBlas final : public Blas {
   void run_scal(T alpha, const MatrixView<T>& X) {
     DeviceGuard guard(context_->device());
     cudaStream_t stream = context_->stream();
-    scal_kernel<T><<<blocks_for(X.size()), kThreads, 0, stream>>>(alpha, X.data(), X.ld(), X.rows(), X.cols());
+    const unsigned blocks = grid_stride_blocks(X.size(), kThreads, context_->sm_count());
+    scal_kernel<T><<<blocks, kThreads, 0, stream>>>(alpha, X.data(), X.ld(), X.rows(), X.cols());
     LWNET_CUDA_CHECK_LAUNCH("scal_kernel", stream);
   }
 

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "common/check.cuh"
+#include "common/launch.cuh"
 #include "common/resources.cuh"
 #include "data/gather.cuh"
 
@@ -29,7 +30,7 @@ void gather_rows(const CudaContext& ctx, const MatrixView<const float>& X, const
   LWNET_CUDA_CHECK(cudaMemcpyAsync(d_indices.data(), indices.data(), indices.size() * sizeof(std::int64_t),
                                    cudaMemcpyHostToDevice, stream));
   constexpr int kThreads = 128;
-  const auto blocks = static_cast<unsigned>(std::min<std::int64_t>(out.rows(), 65535));
+  const unsigned blocks = grid_stride_blocks(out.rows(), 1, ctx.sm_count());
   gather_rows_kernel<<<blocks, kThreads, 0, stream>>>(X.data(), X.ld(), d_indices.data(), out.rows(), X.cols(),
                                                       out.data(), out.ld());
   LWNET_CUDA_CHECK_LAUNCH("gather_rows_kernel", stream);

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "common/check.cuh"
+#include "common/launch.cuh"
 #include "common/resources.cuh"
 #include "cuda_families.cuh"
 #include "lwnet/error.hpp"
@@ -38,12 +39,7 @@ int solver_ld(const MatrixView<T>& m, const char* what) {
   return solver_ld(m.rows(), m.cols(), m.ld(), what);
 }
 
-constexpr int kThreads = 256;  // a power of two: log_det_kernel halves it
-constexpr std::int64_t kMaxBlocks = 4096;
-
-unsigned blocks_for(std::int64_t elements) {
-  return static_cast<unsigned>(std::clamp<std::int64_t>((elements + kThreads - 1) / kThreads, 1, kMaxBlocks));
-}
+constexpr int kThreads = 256;  
 
 // Zeroes the strict upper triangle of a row-major n x n matrix.
 __global__ void zero_upper_kernel(double* A, std::int64_t ld, std::int64_t n) {
@@ -117,7 +113,8 @@ class CudaSolver final : public Solver {
                            ") is not positive definite (leading minor " + std::to_string(status) +
                            " is not positive); add a ridge to the diagonal");
     if (status < 0) throw Error("potrf: cusolverDnDpotrf rejected argument " + std::to_string(-status));
-    zero_upper_kernel<<<blocks_for(A.rows() * A.rows()), kThreads, 0, stream>>>(A.data(), A.ld(), A.rows());
+    const unsigned blocks = grid_stride_blocks(A.rows() * A.rows(), kThreads, context_->sm_count());
+    zero_upper_kernel<<<blocks, kThreads, 0, stream>>>(A.data(), A.ld(), A.rows());
     LWNET_CUDA_CHECK_LAUNCH("zero_upper_kernel", stream);
   }
 
@@ -174,8 +171,9 @@ class CudaSolver final : public Solver {
     DeviceBuffer<int> info(1, stream);
     LWNET_CUSOLVER_CHECK(cusolverDnDsyevd(context_->cusolver(), CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_UPPER, n,
                                           eigenvectors.data(), ld, w.data(), work.data(), work_size, info.data()));
-    finish_syevd_kernel<<<blocks_for(n64 * n64), kThreads, 0, stream>>>(
-        eigenvectors.data(), eigenvectors.ld(), w.data(), eigenvalues.data(), eigenvalues.ld(), n64, info.data());
+    const unsigned blocks = grid_stride_blocks(n64 * n64, kThreads, context_->sm_count());
+    finish_syevd_kernel<<<blocks, kThreads, 0, stream>>>(eigenvectors.data(), eigenvectors.ld(), w.data(),
+                                                         eigenvalues.data(), eigenvalues.ld(), n64, info.data());
     LWNET_CUDA_CHECK_LAUNCH("finish_syevd_kernel", stream);
   }
 

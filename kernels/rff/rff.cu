@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/check.cuh"
+#include "common/launch.cuh"
 #include "lwnet/error.hpp"
 #include "rff/rff.cuh"
 
@@ -49,7 +50,7 @@ void random_fourier_features(const CudaContext& ctx, const MatrixView<const floa
   row_major_sgemm(ctx, X.rows(), D, X.cols(), static_cast<float>(1.0 / sigma), X.data(), X.ld(), omega.data(),
                   omega.ld(), out.data(), out.ld());
   constexpr int kThreads = 256;
-  const auto blocks = static_cast<unsigned>(std::min<std::int64_t>((X.rows() * D + kThreads - 1) / kThreads, 65535));
+  const unsigned blocks = grid_stride_blocks(X.rows() * D, kThreads, ctx.sm_count());
   const auto scale = static_cast<float>(std::sqrt(2.0 / static_cast<double>(D)));
   cos_features_kernel<<<blocks, kThreads, 0, ctx.stream()>>>(out.data(), out.ld(), out.rows(), D, phase.data(), scale);
   LWNET_CUDA_CHECK_LAUNCH("cos_features_kernel", ctx.stream());
