@@ -3,6 +3,7 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -29,10 +30,21 @@ CpuBackend::CpuBackend(int threads)
 
 std::string CpuBackend::description() const {
   return std::string("cpu (") + std::to_string(threads_) + (threads_ == 1 ? " thread" : " threads") +
-         ", BLAS: " + LWNET_BLAS_VENDOR + ")";
+         ", GEMM: Eigen, LAPACK: " + LWNET_BLAS_VENDOR + ")";
 }
 
+// What the kernel says can be allocated without swapping (MemAvailable: free pages plus the cache
+// it can drop), or the free pages alone where /proc/meminfo does not say.
 std::size_t CpuBackend::free_memory_bytes() const {
+  if (std::FILE* meminfo = std::fopen("/proc/meminfo", "r")) {
+    char line[256];
+    unsigned long long kib = 0;
+    bool found = false;
+    while (!found && std::fgets(line, sizeof line, meminfo) != nullptr)
+      found = std::sscanf(line, "MemAvailable: %llu kB", &kib) == 1;
+    std::fclose(meminfo);
+    if (found) return static_cast<std::size_t>(kib) * 1024;
+  }
   const long pages = sysconf(_SC_AVPHYS_PAGES);
   const long page_size = sysconf(_SC_PAGESIZE);
   return pages > 0 && page_size > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page_size) : 0;

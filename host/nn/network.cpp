@@ -1,5 +1,7 @@
 #include "nn/network.hpp"
 
+#include <cstdio>
+#include <string>
 #include <utility>
 
 #include "lwnet/error.hpp"
@@ -84,6 +86,33 @@ Network<T>::Network(Backend& backend, const net::NetOptions& options, std::int64
     features = arch.width;
   }
   readout_ = add<Dense<T>>("readout", features, num_classes, p);
+}
+
+template <class T>
+std::int64_t Network<T>::activation_bytes(std::int64_t rows, bool training) {
+  std::int64_t floats_per_row = 0;
+  for (const HiddenBlock<T>& block : blocks_) {
+    // A linear map's weight is (fan_in x fan_out); a convolution's fan_in is a patch (9 C_in), so
+    // its patch matrix holds output_features / C_out patches of fan_in values per row.
+    const Parameter<T>& w = block.linear->weight();
+    const std::int64_t patches = block.linear->output_features() / w.value.cols();
+    if (patches > 1) floats_per_row += patches * w.value.rows() * (training ? 2 : 1);
+  }
+  for (const auto& m : modules_) floats_per_row += m->output_features() + (training ? m->input_features() : 0);
+  return rows * floats_per_row * static_cast<std::int64_t>(sizeof(T));
+}
+
+template <class T>
+void Network<T>::require_activation_memory(std::int64_t rows, bool training, const char* op) {
+  const auto available = static_cast<double>(backend_.free_memory_bytes());
+  const auto needed = static_cast<double>(activation_bytes(rows, training));
+  if (available <= 0.0 || needed <= available) return;
+  const double gib = 1024.0 * 1024.0 * 1024.0;
+  char figures[128];
+  std::snprintf(figures, sizeof figures, "about %.1f GiB of activations, more than the %.1f GiB free on ",
+                needed / gib, available / gib);
+  throw InvalidArgument(std::string(op) + ": a batch of " + std::to_string(rows) + " rows needs " + figures +
+                        backend_.device().str() + ": lower the batch size or the width");
 }
 
 template <class T>

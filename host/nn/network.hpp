@@ -46,6 +46,14 @@ class Network {
   std::int64_t input_features() const { return modules_.front()->input_features(); }
   int num_classes() const { return static_cast<int>(readout_->output_features()); }
 
+  // About how many bytes the buffers of a batch of `rows` rows take: every module's output, a
+  // convolution's patch matrix, and in training the gradients of both. An estimate to refuse a
+  // batch that cannot fit before the first one is allocated (require_activation_memory).
+  std::int64_t activation_bytes(std::int64_t rows, bool training);
+  // Throws InvalidArgument naming `op`, the batch and the memory when activation_bytes exceeds
+  // what the backend says it has free (nothing when it cannot tell).
+  void require_activation_memory(std::int64_t rows, bool training, const char* op);
+
  private:
   template <class M, class... Args>
   M* add(Args&&... args);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "expect_close.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
 #include "lwnet/kme.hpp"
@@ -145,6 +146,42 @@ TEST(NetTrain, BatchCallbackStopsWithinAnEpoch) {
                Cancelled);
   EXPECT_EQ(seen.size(), 8u);
   EXPECT_EQ(epochs_reported, 1);
+}
+
+// A network whose batch cannot fit in memory is refused before its first batch, in training and
+// in prediction, with the batch and the memory named (instead of allocating until the OOM killer
+// ends the process). 65536 channels on 28x28 images, 1024 rows: hundreds of GiB per batch.
+TEST(NetTrain, ActivationsThatCannotFitAreRefusedUpFront) {
+  const std::int64_t n = 1024, width = 65536;
+  test::TestRandom rnd(9);
+  Dataset data{Matrix<float>::host(n, 784), {}};
+  data.labels.num_classes = 3;
+  for (std::int64_t i = 0; i < n; ++i) {
+    data.labels.y.push_back(static_cast<int>(i % 3));
+    for (std::int64_t j = 0; j < 784; ++j) data.X(i, j) = static_cast<float>(rnd.normal());
+  }
+  net::NetOptions options;
+  options.arch = net::Architecture::parse("conv:" + std::to_string(width) + ":1");
+  options.image = net::ImageShape{28, 28, 1};
+  options.batch_size = 1024;
+  options.standardize = StandardizeMode::none;
+  auto backend = make_cpu_backend(1);
+  ASSERT_GT(backend->free_memory_bytes(), 0u) << "the CPU backend should know its free memory";
+  ASSERT_LT(backend->free_memory_bytes(), std::size_t{300} << 30) << "a machine this large would run the batch";
+  EXPECT_TRUE(test::throws_with<InvalidArgument>(
+      [&] { net::train(*backend, data.X.cview(), data.labels, names(3), options); },
+      {"train: a batch of 1024 rows needs about", "GiB of activations", "free on cpu", "lower the batch size"}));
+
+  net::NetModel model;
+  model.options = options;
+  model.input_dim = 784;
+  model.classes = names(3);
+  model.parameters.push_back({"layer.1.weight", Matrix<float>::host(9, width)});
+  model.parameters.push_back({"layer.1.bias", Matrix<float>::host(1, width)});
+  model.parameters.push_back({"readout.weight", Matrix<float>::host(width, 3)});
+  model.parameters.push_back({"readout.bias", Matrix<float>::host(1, 3)});
+  EXPECT_TRUE(test::throws_with<InvalidArgument>([&] { net::predict(*backend, model, data.X.cview()); },
+                                                 {"predict: a batch of 1024 rows needs about", "GiB of activations"}));
 }
 
 // The same seed gives bitwise the same parameters, whatever the CPU thread count; another seed

@@ -32,6 +32,7 @@ Matrix<float> outputs(Backend& backend, const NetModel& model, MatrixView<const 
   check_batch_norm_rows(model.options, X_raw.rows(), "predict");
   const Matrix<float> X_host = preprocess(model, X_raw, "predict");
   nn::Network<float> net = restore_network(backend, model);
+  net.require_activation_memory(std::min<std::int64_t>(model.options.batch_size, X_host.rows()), false, "predict");
   const Matrix<float> X = backend.upload(X_host.cview());
   Matrix<float> out = Matrix<float>::host(X.rows(), model.num_classes());
   for (const Batch& b : batches_of(X.rows(), model.options.batch_size))

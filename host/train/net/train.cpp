@@ -3,6 +3,7 @@
 // the backend (one gather) and its labels uploaded once, so a step is a chain of queued backend
 // calls with no host synchronisation; the loss and correct counts stay in backend memory until
 // the epoch's end.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -106,6 +107,7 @@ NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& la
   const std::int64_t n = X_host.rows();
 
   nn::Network<float> net(backend, options, model.input_dim, c);
+  net.require_activation_memory(std::min<std::int64_t>(options.batch_size, n), true, "train");
   net.initialise(options.seed);
   nn::Loss<float> loss(backend, options.loss, c);
   nn::Optimizer<float> optimizer(backend, options, net.parameters());
