@@ -1,9 +1,10 @@
 # Every public header compiles on its own with the host compiler alone (no CUDA, nothing
-# included before it): one generated translation unit per header. The exception, lwnet/cuda.hpp
+# included before it): one generated translation unit per header, the C headers (.h) included
+# (compiled as C++ here; tests/capi compiles lwnet.h as C99). The exception, lwnet/cuda.hpp
 # (which no other header includes), includes <cuda_runtime.h>: it is checked, with the CUDA
 # toolkit's headers and those alone added, when the build has CUDA.
 file(GLOB_RECURSE _lwnet_public_headers RELATIVE ${PROJECT_SOURCE_DIR}/include
-     CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/lwnet/*.hpp)
+     CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/lwnet/*.hpp ${PROJECT_SOURCE_DIR}/include/lwnet/*.h)
 set(_lwnet_header_sources "")
 foreach(header IN LISTS _lwnet_public_headers)
   # The installed headers mean the same to every compiler: none branches on nvcc.

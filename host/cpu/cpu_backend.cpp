@@ -56,7 +56,7 @@ Backend::Allocation CpuBackend::allocate_bytes(std::size_t bytes) {
   const std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   void* p = std::aligned_alloc(kAlignment, rounded);
   if (p == nullptr)
-    throw Error("allocate: out of host memory asking for " + std::to_string(bytes) + " bytes");
+    throw OutOfMemory("allocate: out of host memory asking for " + std::to_string(bytes) + " bytes");
   return {p, [](void* q) { std::free(q); }};
 }
 

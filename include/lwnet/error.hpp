@@ -26,8 +26,15 @@ class NumericalError : public Error {
   using Error::Error;
 };
 
-// A CUDA, cuBLAS or cuSOLVER call failed (includes out-of-memory on the device).
+// A CUDA, cuBLAS or cuSOLVER call failed.
 class CudaError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Memory ran out: a host allocation, or the GPU's memory (the message says which, how much was
+// asked for and what to lower).
+class OutOfMemory : public Error {
  public:
   using Error::Error;
 };

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "lwnet/version.h"  // LWNET_VERSION_MAJOR, _MINOR, _PATCH: the version compiled against
+
 namespace lwnet {
 
 // "0.1.0"

@@ -24,7 +24,7 @@ void* device_allocate(std::size_t bytes, cudaStream_t stream) {
     checks::ignore_error(cudaMemGetInfo(&free_bytes, &total_bytes));
     int device = -1;
     checks::ignore_error(cudaGetDevice(&device));
-    throw CudaError("out of GPU memory on cuda:" + std::to_string(device) + ": asked for " + mib(bytes) +
+    throw OutOfMemory("out of GPU memory on cuda:" + std::to_string(device) + ": asked for " + mib(bytes) +
                     " with " + mib(free_bytes) + " free of " + mib(total_bytes) +
                     "; lower --memory-budget so the data stream through the GPU in chunks, reduce the problem size, or "
                     "run on the CPU (--device cpu)");
