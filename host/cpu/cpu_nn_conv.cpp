@@ -49,6 +49,26 @@ void for_each_patch_run(const ConvGeometry& g, Visit&& visit, Skip&& skipped) {
   }
 }
 
+// im2col of one single-channel image: its runs are one to three values, where a copy call per
+// run would cost more than the copy (a conv net's first layer on grey images), so each patch
+// entry is written directly.
+template <class T>
+void im2col_one_channel(const ConvGeometry& g, const T* image, T* first_row, std::int64_t ld) {
+  for (std::int64_t oy = 0; oy < g.Ho; ++oy) {
+    for (std::int64_t ox = 0; ox < g.Wo; ++ox) {
+      T* row = first_row + (oy * g.Wo + ox) * ld;
+      for (std::int64_t ky = 0; ky < 3; ++ky) {
+        const std::int64_t iy = oy * g.stride - g.pad_top + ky;
+        for (std::int64_t kx = 0; kx < 3; ++kx) {
+          const std::int64_t ix = ox * g.stride - g.pad_left + kx;
+          const bool inside = iy >= 0 && iy < g.H && ix >= 0 && ix < g.W;
+          row[ky * 3 + kx] = inside ? image[iy * g.W + ix] : T(0);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 template <class T>
@@ -59,6 +79,10 @@ void im2col_3x3_host(ThreadPool& pool, MatrixView<const T> X, const Conv3x3Shape
     for (std::int64_t n = begin; n < end; ++n) {
       const T* image = X.data() + n * X.ld();
       T* first_row = cols.data() + n * g.patches() * cols.ld();
+      if (C == 1) {
+        im2col_one_channel(g, image, first_row, cols.ld());
+        continue;
+      }
       for_each_patch_run(
           g,
           [&](std::int64_t patch, std::int64_t ky, std::int64_t kx, std::int64_t count, std::int64_t pixel) {

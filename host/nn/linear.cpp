@@ -1,5 +1,6 @@
 #include "nn/linear.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "lwnet/error.hpp"
@@ -81,9 +82,10 @@ MatrixView<const T> Dense<T>::backward_input(MatrixView<const T> dY, MatrixView<
 
 template <class T>
 Conv2d<T>::Conv2d(Backend& backend, const std::string& name, const Conv3x3Shape& shape, std::int64_t out_channels,
-                  Parameterisation p)
+                  Parameterisation p, std::int64_t column_chunk_bytes)
     : LinearMap<T>(backend, name, shape.patch_features(), out_channels, p),
       shape_(shape),
+      column_chunk_bytes_(column_chunk_bytes),
       columns_(backend, shape.patch_features()),
       output_(backend, out_channels),
       column_grad_(backend, shape.patch_features()),
@@ -102,25 +104,52 @@ MatrixView<const T> Conv2d<T>::as_pixels(MatrixView<const T> batch) const {
 }
 
 template <class T>
+std::int64_t Conv2d<T>::images_per_chunk(std::int64_t images) const {
+  if (this->backend().memory_space() != MemorySpace::host) return images;
+  const std::int64_t image_bytes =
+      shape_.out_height() * shape_.out_width() * shape_.patch_features() * static_cast<std::int64_t>(sizeof(T));
+  return std::max<std::int64_t>(1, std::min(images, column_chunk_bytes_ / image_bytes));
+}
+
+template <class T>
+MatrixView<const T> Conv2d<T>::lower(MatrixView<const T> X, std::int64_t first, std::int64_t count) {
+  MatrixView<T> cols = columns_.rows(count * patches());
+  this->backend().nn().im2col_3x3(X.row_range(first, count), shape_, cols);
+  return cols;
+}
+
+template <class T>
 MatrixView<const T> Conv2d<T>::forward(MatrixView<const T> X) {
   Backend& b = this->backend();
+  input_ = X;
   batch_rows_ = X.rows();
-  const std::int64_t pixel_rows = X.rows() * shape_.out_height() * shape_.out_width();
-  MatrixView<T> cols = columns_.rows(pixel_rows);
-  b.nn().im2col_3x3(X, shape_, cols);
-  MatrixView<T> Y = output_.rows(pixel_rows);
-  b.blas().gemm(Transpose::no, Transpose::no, this->scale(), MatrixView<const T>(cols), this->weight().value.cview(),
-                T(0), Y);
-  b.nn().add_row_vector(Y, this->bias().value.cview());
+  MatrixView<T> Y = output_.rows(X.rows() * patches());
+  const std::int64_t chunk = images_per_chunk(X.rows());
+  for (std::int64_t n = 0; n < X.rows(); n += chunk) {
+    const std::int64_t count = std::min(chunk, X.rows() - n);
+    const MatrixView<const T> cols = lower(X, n, count);
+    const MatrixView<T> y = Y.row_range(n * patches(), count * patches());
+    b.blas().gemm(Transpose::no, Transpose::no, this->scale(), cols, this->weight().value.cview(), T(0), y);
+    b.nn().add_row_vector(y, this->bias().value.cview());
+  }
   return MatrixView<const T>(Y.data(), batch_rows_, output_features(), output_features(), Y.space(), Y.device());
 }
 
+// The weight gradient sums cols^T dY over the chunks in order, lowering each chunk again unless
+// the whole batch was one chunk (its columns are still those of the forward pass).
 template <class T>
 void Conv2d<T>::backward_parameters(MatrixView<const T> dY) {
   Backend& b = this->backend();
   const MatrixView<const T> dpixels = as_pixels(dY);
-  const MatrixView<const T> cols = columns_.rows(dpixels.rows());
-  b.blas().gemm(Transpose::yes, Transpose::no, this->scale(), cols, dpixels, T(0), this->weight().grad.view());
+  const std::int64_t chunk = images_per_chunk(batch_rows_);
+  for (std::int64_t n = 0; n < batch_rows_; n += chunk) {
+    const std::int64_t count = std::min(chunk, batch_rows_ - n);
+    const MatrixView<const T> cols =
+        chunk == batch_rows_ ? MatrixView<const T>(columns_.rows(count * patches())) : lower(input_, n, count);
+    b.blas().gemm(Transpose::yes, Transpose::no, this->scale(), cols,
+                  dpixels.row_range(n * patches(), count * patches()), n == 0 ? T(0) : T(1),
+                  this->weight().grad.view());
+  }
   b.nn().column_sums(dpixels, T(1), T(0), this->bias().grad.view());
 }
 
@@ -128,10 +157,15 @@ template <class T>
 MatrixView<const T> Conv2d<T>::backward_input(MatrixView<const T> dY, MatrixView<const T> feedback) {
   Backend& b = this->backend();
   const MatrixView<const T> dpixels = as_pixels(dY);
-  MatrixView<T> dcols = column_grad_.rows(dpixels.rows());
-  b.blas().gemm(Transpose::no, Transpose::yes, this->scale(), dpixels, feedback, T(0), dcols);
   MatrixView<T> dX = input_grad_.rows(dY.rows());
-  b.nn().col2im_3x3(MatrixView<const T>(dcols), shape_, dX);
+  const std::int64_t chunk = images_per_chunk(batch_rows_);
+  for (std::int64_t n = 0; n < batch_rows_; n += chunk) {
+    const std::int64_t count = std::min(chunk, batch_rows_ - n);
+    MatrixView<T> dcols = column_grad_.rows(count * patches());
+    b.blas().gemm(Transpose::no, Transpose::yes, this->scale(), dpixels.row_range(n * patches(), count * patches()),
+                  feedback, T(0), dcols);
+    b.nn().col2im_3x3(MatrixView<const T>(dcols), shape_, dX.row_range(n, count));
+  }
   return dX;
 }
 

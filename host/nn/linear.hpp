@@ -71,8 +71,15 @@ class Dense final : public LinearMap<T> {
 template <class T>
 class Conv2d final : public LinearMap<T> {
  public:
+  // On the host a batch is lowered and multiplied a chunk of images at a time, each chunk's
+  // columns about this size: they stay in the cache between im2col and the GEMM, where a whole
+  // batch's (100 images of 14 x 14 patches of 9 x 64 values: 45 MB) would go out to memory and
+  // back. 4 MiB: 8 such images, 1568 GEMM rows (6 row tiles, which two threads share evenly).
+  static constexpr std::int64_t kColumnChunkBytes = std::int64_t{4} << 20;
+
+  // column_chunk_bytes: the chunk size above (tests make it small to cover the chunking).
   Conv2d(Backend& backend, const std::string& name, const Conv3x3Shape& shape, std::int64_t out_channels,
-         Parameterisation p);
+         Parameterisation p, std::int64_t column_chunk_bytes = kColumnChunkBytes);
 
   const Conv3x3Shape& shape() const { return shape_; }
   std::int64_t out_channels() const { return this->fan_out(); }
@@ -87,12 +94,20 @@ class Conv2d final : public LinearMap<T> {
  private:
   // The rows of a batch's pixels: N x (P * out) viewed as (N * P) x out.
   MatrixView<const T> as_pixels(MatrixView<const T> batch) const;
+  std::int64_t patches() const { return shape_.out_height() * shape_.out_width(); }
+  // Images per chunk: about column_chunk_bytes_ of columns on the host; the whole batch on a GPU
+  // (one launch per operation, and its memory is not a cache).
+  std::int64_t images_per_chunk(std::int64_t images) const;
+  // im2col of images [first, first + count) of X into columns_.
+  MatrixView<const T> lower(MatrixView<const T> X, std::int64_t first, std::int64_t count);
 
   Conv3x3Shape shape_;
+  std::int64_t column_chunk_bytes_;
   std::int64_t batch_rows_ = 0;
-  RowBuffer<T> columns_;       // im2col of the last input, (N*Ho*Wo) x 9C
+  MatrixView<const T> input_;  // the last forward's input (the weight gradient lowers it again)
+  RowBuffer<T> columns_;       // im2col of one chunk, (images * Ho*Wo) x 9C
   RowBuffer<T> output_;        // (N*Ho*Wo) x out
-  RowBuffer<T> column_grad_;   // (N*Ho*Wo) x 9C
+  RowBuffer<T> column_grad_;   // the columns' gradient of one chunk
   RowBuffer<T> input_grad_;    // N x H*W*C
 };
 

@@ -108,8 +108,10 @@ struct GemmShape {
 };
 
 // 1x1x1; odd small; a training batch (few rows: split by columns); a transposed weight gradient
-// (784 rows: 4 row tiles, column tiles too); many rows (split by rows only).
-const GemmShape kGemmShapes[] = {{1, 1, 1}, {3, 7, 5}, {100, 256, 784}, {784, 130, 100}, {1100, 33, 17}};
+// (784 rows: 4 row tiles, column tiles too); many rows (split by rows only); whole vectors of
+// columns (the register-blocked kernel: narrower last column panel and row tile, several k blocks).
+const GemmShape kGemmShapes[] = {{1, 1, 1},     {3, 7, 5},     {100, 256, 784}, {784, 130, 100},
+                                 {1100, 33, 17}, {203, 80, 300}, {37, 48, 9}};
 
 TYPED_TEST(CpuBlas, GemmMatchesOracleInAllTransposes) {
   using T = TypeParam;

@@ -198,6 +198,44 @@ TEST(NetworkConv, ForwardMatchesDirectConvolution) {
   }
 }
 
+// Lowering a batch a chunk of images at a time (the host's cache-sized chunks, made small here:
+// one image, then two with a shorter last chunk) gives the whole batch's output and gradients.
+// 16 output channels: whole vectors, the register-blocked GEMM kernel.
+TEST(NetworkConv, ChunkedLoweringMatchesTheWholeBatch) {
+  test::TestRandom rnd(test::test_seed());
+  auto backend = make_cpu_backend(2);
+  const std::int64_t H = 6, W = 5, C = 3, K = 16, N = 5;
+  for (int stride : {1, 2}) {
+    const Conv3x3Shape shape{H, W, C, stride};
+    const std::int64_t image_column_bytes =
+        shape.out_height() * shape.out_width() * shape.patch_features() * std::int64_t{sizeof(double)};
+    nn::Conv2d<double> whole(*backend, "layer.1", shape, K, nn::Parameterisation::ntk);
+    whole.initialise(7, 0);
+    for (std::int64_t k = 0; k < K; ++k) whole.bias().value(0, k) = rnd.uniform(-1, 1);
+    const Matrix<double> X = rnd.uniform_matrix_f64(N, H * W * C);
+    const Matrix<double> dY = rnd.uniform_matrix_f64(N, whole.output_features());
+    const MatrixView<const double> Y = whole.forward(X.cview());
+    const MatrixView<const double> dX = whole.backward(dY.cview(), true);
+    for (std::int64_t images : {1, 2}) {
+      SCOPED_TRACE(::testing::Message() << "stride " << stride << ", " << images << " image(s) per chunk");
+      nn::Conv2d<double> chunked(*backend, "layer.1", shape, K, nn::Parameterisation::ntk,
+                                 images * image_column_bytes);
+      chunked.initialise(7, 0);
+      for (std::int64_t k = 0; k < K; ++k) chunked.bias().value(0, k) = whole.bias().value(0, k);
+      const MatrixView<const double> Yc = chunked.forward(X.cview());
+      const MatrixView<const double> dXc = chunked.backward(dY.cview(), true);
+      for (std::int64_t i = 0; i < N; ++i) {
+        for (std::int64_t j = 0; j < Y.cols(); ++j) ASSERT_NEAR(Yc(i, j), Y(i, j), 1e-12) << i << "," << j;
+        for (std::int64_t j = 0; j < dX.cols(); ++j) ASSERT_NEAR(dXc(i, j), dX(i, j), 1e-12) << i << "," << j;
+      }
+      for (std::int64_t r = 0; r < 9 * C; ++r)
+        for (std::int64_t k = 0; k < K; ++k)
+          ASSERT_NEAR(chunked.weight().grad(r, k), whole.weight().grad(r, k), 1e-12) << r << "," << k;
+      for (std::int64_t k = 0; k < K; ++k) ASSERT_NEAR(chunked.bias().grad(0, k), whole.bias().grad(0, k), 1e-12);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lwnet
 

@@ -574,8 +574,9 @@ struct SameGeometry {
   }
 };
 
-const SameGeometry kConvCases[] = {{5, 5, 3, 1}, {5, 5, 3, 2}, {6, 7, 3, 1}, {6, 7, 3, 2},
-                                   {1, 1, 2, 1}, {2, 3, 1, 2}, {4, 4, 2, 3}};
+// The single-channel ones also take the CPU's per-entry im2col (grey images' first layer).
+const SameGeometry kConvCases[] = {{5, 5, 3, 1}, {5, 5, 3, 2}, {6, 7, 3, 1}, {6, 7, 3, 2}, {1, 1, 2, 1},
+                                   {2, 3, 1, 2}, {4, 4, 2, 3}, {5, 6, 1, 1}, {7, 5, 1, 2}};
 
 template <class T>
 DMat im2col_oracle(MatrixView<const T> X, const SameGeometry& g) {
