@@ -39,6 +39,7 @@ step_build() {
   local known
   known=$(cmake --build "$build" --target help)
   grep -q "lwnet_cuda_stream_tests:" <<<"$known" && targets+=(lwnet_cuda_stream_tests)
+  grep -q "lwnet_capi_tests:" <<<"$known" && targets+=(lwnet_capi_tests)
   grep -q "lwnet_bench:" <<<"$known" && targets+=(lwnet_bench)
   grep -q "lwnet_variants:" <<<"$known" && targets+=(lwnet_variants)
   cmake --build "$build" -j "$(nproc)" --target "${targets[@]}" >>"$out/machine.txt" 2>&1
@@ -130,6 +131,12 @@ tail -n 25 "$tests_log"
 if [[ -x $build/tests/lwnet_cuda_stream_tests ]]; then
   echo "== caller streams and events" >>"$tests_log"
   phase "caller streams and events" 30 "$build/tests/lwnet_cuda_stream_tests" >>"$tests_log" 2>&1
+  tail -n 5 "$tests_log"
+fi
+# The C API on the GPU backend (host views copied to the device and back).
+if [[ -x $build/tests/capi/lwnet_capi_tests ]]; then
+  echo "== C API on the GPU" >>"$tests_log"
+  phase "C API on the GPU" 20 "$build/tests/capi/lwnet_capi_tests" --gtest_filter='*Gpu*' >>"$tests_log" 2>&1
   tail -n 5 "$tests_log"
 fi
 # compute-sanitizer: out-of-bounds/misaligned accesses, then shared-memory races.

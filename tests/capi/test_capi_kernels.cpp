@@ -2,6 +2,7 @@
 // views are checked, each refusal naming the argument.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -48,6 +49,31 @@ TEST(CApiKernels, GramEqualsTheCppApiBitwise) {
     EXPECT_TRUE(bitwise_equal(&padded[static_cast<std::size_t>(i * 40)], &expected(i, 0), 37));
     EXPECT_EQ(padded[static_cast<std::size_t>(i * 40 + 39)], -7.0f);
   }
+}
+
+// On a GPU backend the C API copies host views to the device and back: Gram and HSIC agree with
+// the CPU's within float32 tile sums (spec 1.6). Skipped without a usable GPU.
+TEST(CApiKernels, HostViewsOnAGpuBackendMatchTheCpu) {
+  const CudaProbe probe = probe_cuda();
+  if (!probe.usable()) GTEST_SKIP() << "no usable GPU: " << probe.reason;
+  CBackend cpu;
+  lwnet_backend* gpu = nullptr;
+  ASSERT_EQ(lwnet_backend_create("cuda", &gpu), LWNET_OK) << lwnet_last_error();
+  const Matrix<float> X = standardized_wine(178);
+  const lwnet_matrix x = view_of(X);
+  const lwnet_kernel kernel = lwnet_kernel_gaussian(2.5);
+  Matrix<float> on_cpu = Matrix<float>::host(178, 178), on_gpu = Matrix<float>::host(178, 178);
+  const lwnet_matrix cpu_out = view_of(on_cpu), gpu_out = view_of(on_gpu);
+  ASSERT_EQ(lwnet_gram(cpu, &x, &x, &kernel, &cpu_out), LWNET_OK) << lwnet_last_error();
+  ASSERT_EQ(lwnet_gram(gpu, &x, &x, &kernel, &gpu_out), LWNET_OK) << lwnet_last_error();
+  for (std::int64_t i = 0; i < on_cpu.size(); ++i)  // 13 features: a few float32 roundings
+    ASSERT_NEAR(on_gpu.data()[i], on_cpu.data()[i], 1e-5f) << "entry " << i;
+  lwnet_hsic_result h_cpu{}, h_gpu{};
+  ASSERT_EQ(lwnet_hsic_labels(cpu, &x, wine().labels.data(), 178, 3, &kernel, LWNET_HSIC_CODE, &h_cpu), LWNET_OK);
+  ASSERT_EQ(lwnet_hsic_labels(gpu, &x, wine().labels.data(), 178, 3, &kernel, LWNET_HSIC_CODE, &h_gpu), LWNET_OK)
+      << lwnet_last_error();
+  EXPECT_NEAR(h_gpu.normalized, h_cpu.normalized, 1e-5 * std::abs(h_cpu.normalized));
+  lwnet_backend_free(gpu);
 }
 
 TEST(CApiKernels, HsicAgainstLabelsEqualsTheCppApiBitwise) {
