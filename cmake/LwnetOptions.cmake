@@ -11,6 +11,7 @@ option(LWNET_ENABLE_CUDA "Build the CUDA backend (default: ON when nvcc is found
 option(LWNET_BUILD_TESTS "Build the GoogleTest suites" ON)
 option(LWNET_BUILD_BENCH "Build the Google Benchmark suite (skipped when benchmark is missing)" ON)
 option(LWNET_BUILD_CLI "Build the lwnet command-line tool" ON)
+option(LWNET_BUILD_PYTHON "Build the Python package (python/: nanobind; needs Python_EXECUTABLE with nanobind, e.g. build/pyenv from scripts/python-env.sh)" OFF)
 option(LWNET_NATIVE_ARCH "Tune host code for this machine's CPU (-march=native)" ON)
 option(LWNET_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(LWNET_FUZZ "Build the tests/fuzz targets with libFuzzer (Clang) and register a bounded fuzz run" OFF)

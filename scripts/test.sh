@@ -3,7 +3,9 @@
 # then the CPU build again under AddressSanitizer + UndefinedBehaviorSanitizer (Clang, the
 # 'sanitize' preset), which also replays the fuzz corpus and fuzzes each input reader for
 # LWNET_FUZZ_SECONDS (15 s). Without a GPU the CUDA suites (Cuda*) are reported as skipped, with
-# the reason. LWNET_SKIP_SANITIZE=1 runs the Release stage only.
+# the reason. The Release stage includes the Python package's tests (python_*, against
+# build/pyenv from scripts/python-env.sh) and then `pip install .` into a fresh virtual
+# environment (scripts/test-pip-install.sh). LWNET_SKIP_SANITIZE=1 runs the Release stage only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -21,6 +23,9 @@ env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ctest --preset release -R "$determi
 if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then
   OPENBLAS_CORETYPE=Haswell ctest --preset release -R "$determinism"
 fi
+
+# The Python package as a user installs it: pip, a fresh venv, an import and a tiny fit.
+bash scripts/test-pip-install.sh
 
 if [[ ${LWNET_SKIP_SANITIZE:-0} == 1 ]]; then
   echo "test.sh: LWNET_SKIP_SANITIZE=1: the sanitizer and fuzzing stage is skipped"
