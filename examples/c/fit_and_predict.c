@@ -6,7 +6,10 @@
  *   fit_and_predict FEATURES.csv LABELS.csv
  *
  * FEATURES.csv: one sample per line, comma-separated numbers, no header. LABELS.csv: one integer
- * class per line, 1..c or 0..c-1. Build: link lwnet::lwnet (CMake) and include <lwnet/lwnet.h>. */
+ * class per line, 1..c or 0..c-1. The `result` lines are for machines: examples/cpp and
+ * examples/python print the same figures for the same data and seeds
+ * (cmake/RunExamplesTest.cmake compares them, and the lwnet tool's). Build: link lwnet::lwnet
+ * (CMake: examples/c/CMakeLists.txt) and include <lwnet/lwnet.h>. */
 #include <lwnet/lwnet.h>
 
 #include <stdio.h>
@@ -64,19 +67,27 @@ static int64_t read_labels(const char* path, int32_t* labels) {
   return n;
 }
 
-/* Fits `config` on the training rows and returns the accuracy on the test rows. */
-static double fit_and_score(lwnet_backend* backend, lwnet_config* config, const lwnet_matrix* train,
-                            const int32_t* train_labels, const lwnet_matrix* test, const int32_t* test_labels,
-                            int32_t classes) {
+/* Fits `config` on the training rows, predicts the test rows and prints the accuracy, and the
+ * predicted labels as the labels file names them (index + label_offset). */
+static void fit_and_report(lwnet_backend* backend, lwnet_config* config, const lwnet_matrix* train,
+                           const int32_t* train_labels, const lwnet_matrix* test, const int32_t* test_labels,
+                           int32_t classes, int64_t label_offset) {
   lwnet_model* model = NULL;
+  const char* method = NULL;
   int32_t* predicted = malloc(sizeof(int32_t) * (size_t)test->rows);
   int64_t i, correct = 0;
+  double accuracy;
+  check(lwnet_config_method(config, &method), "config");
   check(lwnet_fit(backend, config, train, train_labels, train->rows, classes, NULL, NULL, NULL, &model), "fit");
   check(lwnet_model_predict(backend, model, test, predicted, test->rows), "predict");
   for (i = 0; i < test->rows; ++i) correct += predicted[i] == test_labels[i];
+  accuracy = (double)correct / (double)test->rows;
+  printf("%-9s test accuracy %.4f on %lld samples\n", method, accuracy, (long long)test->rows);
+  printf("result %s accuracy=%.17g predictions=", method, accuracy);
+  for (i = 0; i < test->rows; ++i) printf(i == 0 ? "%lld" : ",%lld", (long long)(predicted[i] + label_offset));
+  printf("\n");
   lwnet_model_free(model);
   free(predicted);
-  return (double)correct / (double)test->rows;
 }
 
 int main(int argc, char** argv) {
@@ -124,6 +135,7 @@ int main(int argc, char** argv) {
   check(lwnet_hsic_labels(backend, &X, labels, n, classes, &kernel, LWNET_HSIC_CODE, &hsic), "hsic");
   printf("data    %lld samples x %lld features, %d classes\n", (long long)n, (long long)d, classes);
   printf("HSIC    normalised %.4f (Gaussian kernel, median width %.4g, raw features)\n", hsic.normalized, sigma);
+  printf("result hsic=%.17g sigma=%.17g\n", hsic.normalized, sigma);
 
   /* Every fourth sample is held out. */
   for (i = 0; i < n; ++i) {
@@ -140,8 +152,7 @@ int main(int argc, char** argv) {
 
   check(lwnet_config_create("kme", &config), "config");
   check(lwnet_config_set(config, "seed", "1"), "config");
-  printf("kme       test accuracy %.4f on %lld samples\n",
-         fit_and_score(backend, config, &train, train_y, &test, test_y, classes), (long long)n_test);
+  fit_and_report(backend, config, &train, train_y, &test, test_y, classes, min_label);
   lwnet_config_free(config);
 
   check(lwnet_config_create("backprop", &config), "config");
@@ -149,8 +160,7 @@ int main(int argc, char** argv) {
   check(lwnet_config_set(config, "epochs", "30"), "config");
   check(lwnet_config_set(config, "batch-size", "16"), "config");
   check(lwnet_config_set(config, "seed", "1"), "config");
-  printf("backprop  test accuracy %.4f on %lld samples\n",
-         fit_and_score(backend, config, &train, train_y, &test, test_y, classes), (long long)n_test);
+  fit_and_report(backend, config, &train, train_y, &test, test_y, classes, min_label);
   lwnet_config_free(config);
 
   lwnet_backend_free(backend);
