@@ -41,8 +41,13 @@ extern "C" {
 
 /* ---- status and errors ------------------------------------------------------------------- */
 
-/* What a call returned. The values are fixed: new kinds are only ever added at the end. */
-typedef enum lwnet_status {
+/* What a call returned. The values are fixed: new kinds are only ever added at the end.
+ * lwnet's enumerated types (lwnet_status, lwnet_dtype, lwnet_memory, lwnet_kernel_kind,
+ * lwnet_hsic_normalization, lwnet_progress_event) are int32_t with named constants, not C enum
+ * types: a value outside the constants (which lwnet refuses) is then well defined in C and C++
+ * alike, and the size is the same for every compiler. */
+typedef int32_t lwnet_status;
+enum {
   LWNET_OK = 0,
   /* A bad argument: a NULL pointer, a bad view, an unknown configuration key or value, data that
    * do not suit the model (lwnet::InvalidArgument). */
@@ -52,8 +57,7 @@ typedef enum lwnet_status {
   /* A computation met a numerically impossible case, e.g. a training loss that became infinite
    * (lwnet::NumericalError). */
   LWNET_NUMERICAL_ERROR = 3,
-  /* A CUDA, cuBLAS or cuSOLVER call failed, out-of-memory on the device included
-   * (lwnet::CudaError). */
+  /* A CUDA, cuBLAS or cuSOLVER call failed (lwnet::CudaError). */
   LWNET_CUDA_ERROR = 4,
   /* What was asked for is not available here: no usable GPU, a build without the CUDA backend,
    * scores of a method that has none (lwnet::Unavailable). */
@@ -64,7 +68,7 @@ typedef enum lwnet_status {
   LWNET_OUT_OF_MEMORY = 7,
   /* Anything else: a bug in lwnet. The message says what was caught. */
   LWNET_INTERNAL_ERROR = 8
-} lwnet_status;
+};
 
 /* The calling thread's message for the last call that returned an lwnet_status: "" when it
  * returned LWNET_OK. Never NULL. The text belongs to lwnet and stays valid until the thread's next
@@ -85,17 +89,19 @@ const char* lwnet_version(void);
 
 /* ---- matrices: views of caller memory --------------------------------------------------------- */
 
-typedef enum lwnet_dtype {
+typedef int32_t lwnet_dtype;
+enum {
   LWNET_FLOAT32 = 0, /* float: every data matrix and every matrix lwnet writes */
   LWNET_FLOAT64 = 1, /* double: refused where float32 is needed (convert first; lwnet computes
                         in float32 with float64 sums) */
   LWNET_INT32 = 2    /* int32_t */
-} lwnet_dtype;
+};
 
-typedef enum lwnet_memory {
+typedef int32_t lwnet_memory;
+enum {
   LWNET_MEMORY_HOST = 0, /* ordinary (or page-locked) host memory */
   LWNET_MEMORY_CUDA = 1  /* memory of CUDA device `device` (cudaMalloc and friends) */
-} lwnet_memory;
+};
 
 /* A rows x cols matrix in caller memory: element (i, j) is at data[i * ld + j] (elements of
  * `dtype`, not bytes); ld >= cols. lwnet reads an input view during the call only and never
@@ -156,12 +162,13 @@ lwnet_status lwnet_backend_memory(const lwnet_backend* backend, lwnet_memory* me
  *   linear      k(a, b) = a . b
  *   polynomial  k(a, b) = (gamma a . b + coef0)^degree
  *   laplacian   k(a, b) = exp(-||a - b||_1 / sigma) */
-typedef enum lwnet_kernel_kind {
+typedef int32_t lwnet_kernel_kind;
+enum {
   LWNET_KERNEL_GAUSSIAN = 0,
   LWNET_KERNEL_LINEAR = 1,
   LWNET_KERNEL_POLYNOMIAL = 2,
   LWNET_KERNEL_LAPLACIAN = 3
-} lwnet_kernel_kind;
+};
 
 /* A kernel and its parameters; the fields a kind does not use are ignored. Out-of-range values
  * (sigma <= 0, degree outside [1, 64], non-finite numbers) are LWNET_INVALID_ARGUMENT. */
@@ -209,11 +216,12 @@ lwnet_status lwnet_gram(lwnet_backend* backend, const lwnet_matrix* Z, const lwn
                         const lwnet_matrix* out);
 
 /* How HSIC is normalised: both divide tr(KHLH) by norms of the centred kernels. */
-typedef enum lwnet_hsic_normalization {
+typedef int32_t lwnet_hsic_normalization;
+enum {
   LWNET_HSIC_NONE = 0,     /* normalized = hsic */
   LWNET_HSIC_CODE = 1,     /* ||HK||_F ||HL||_F (the reference implementation's; the usual choice) */
   LWNET_HSIC_TEXTBOOK = 2  /* ||HKH||_F ||HLH||_F */
-} lwnet_hsic_normalization;
+};
 
 typedef struct lwnet_hsic_result {
   double hsic;       /* tr(K H L H), biased, without the 1/(n-1)^2 constant */
@@ -289,13 +297,14 @@ lwnet_status lwnet_config_method(const lwnet_config* config, const char** out);
 typedef struct lwnet_model lwnet_model;
 
 /* What a progress report is about. */
-typedef enum lwnet_progress_event {
+typedef int32_t lwnet_progress_event;
+enum {
   LWNET_PROGRESS_WIDTH = 0,  /* kme: a candidate kernel width of the layer being grown was tried */
   LWNET_PROGRESS_LAYER = 1,  /* kme: a layer was accepted */
   LWNET_PROGRESS_EPOCH = 2,  /* backprop: an epoch ended */
   LWNET_PROGRESS_BATCH = 3   /* backprop: a batch is about to be trained on (host-side, no device
                                 wait: returning nonzero here stops a long epoch within one batch) */
-} lwnet_progress_event;
+};
 
 typedef struct lwnet_progress {
   lwnet_progress_event event;
