@@ -276,7 +276,10 @@ TEST(Stream, DefaultBudgetIsMostOfTheFreeMemory) {
   auto backend = make_cpu_backend();
   const std::size_t free_bytes = backend->free_memory_bytes();
   ASSERT_GT(free_bytes, 0u) << "the CPU backend reports its available memory";
-  EXPECT_EQ(default_memory_budget(*backend), free_bytes / 5 * 4);
+  // 4/5 of what is free when the budget reads it; other processes move the free memory (page
+  // cache included) between the two readings, so allow a tenth of it.
+  const double budget = static_cast<double>(default_memory_budget(*backend));
+  EXPECT_NEAR(budget, 0.8 * static_cast<double>(free_bytes), 0.1 * static_cast<double>(free_bytes));
 }
 
 }  // namespace
