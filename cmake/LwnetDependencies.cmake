@@ -2,9 +2,6 @@
 
 find_package(Threads REQUIRED)
 find_package(OpenMP REQUIRED COMPONENTS CXX)
-# Eigen's GEMM kernels (host/cpu/cpu_gemm.cpp): reentrant, unlike the serial OpenBLAS's.
-find_package(Eigen3 3.3 REQUIRED NO_MODULE)
-get_target_property(LWNET_EIGEN_INCLUDE_DIR Eigen3::Eigen INTERFACE_INCLUDE_DIRECTORIES)
 
 # BLAS/LAPACK (dense algebra only: the kernel tiles are lwnet's own loops): OpenBLAS's serial build.
 # lwnet runs its own threads (host/cpu/thread_pool.hpp) and calls BLAS one block per thread, so
@@ -56,6 +53,10 @@ endif()
 
 find_package(nlohmann_json 3 CONFIG REQUIRED)  # model files' JSON header
 find_package(ZLIB REQUIRED)                     # gzip-compressed data (IDX .gz)
+# What lwnet_core's code links, all private: the static lwnet_core passes them on to what links it,
+# the shared liblwnet.so (host/select/) hides them.
+set(LWNET_CORE_EXTERNAL_LIBRARIES OpenMP::OpenMP_CXX ${LWNET_BLAS_LIBRARIES} Threads::Threads
+                                  nlohmann_json::nlohmann_json ZLIB::ZLIB)
 if(LWNET_BUILD_CLI)
   find_package(CLI11 CONFIG REQUIRED)
 endif()

@@ -1,10 +1,14 @@
-# `cmake --install` puts headers, libraries, the lwnet tool and a CMake package in the prefix, so
-# other projects can `find_package(lwnet)` and link lwnet::lwnet (or lwnet::core alone).
+# `cmake --install` puts headers, the shared library liblwnet.so (lwnet::lwnet: the public C and
+# C++ API, the CPU backend, the run-time device choice), the CUDA backend module, the lwnet tool and
+# a CMake package in the prefix, so other projects can `find_package(lwnet)` and link lwnet::lwnet.
+# Its dependencies (OpenMP, OpenBLAS, zlib, nlohmann-json) are private to it: the package asks a
+# consumer for none of them.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-# lwnet_lwnet_installed is lwnet::lwnet without the build tree in its module search (host/select/).
-install(TARGETS lwnet_core lwnet_lwnet_installed EXPORT lwnetTargets
+# lwnet_lwnet_installed is the shared lwnet::lwnet, without the build tree in its module search
+# (host/select/).
+install(TARGETS lwnet_lwnet_installed EXPORT lwnetTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}

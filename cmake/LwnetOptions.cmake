@@ -12,7 +12,9 @@ option(LWNET_BUILD_TESTS "Build the GoogleTest suites" ON)
 option(LWNET_BUILD_BENCH "Build the Google Benchmark suite (skipped when benchmark is missing)" ON)
 option(LWNET_BUILD_CLI "Build the lwnet command-line tool" ON)
 option(LWNET_BUILD_PYTHON "Build the Python package (python/: nanobind; needs Python_EXECUTABLE with nanobind, e.g. build/pyenv from scripts/python-env.sh)" OFF)
-option(LWNET_NATIVE_ARCH "Tune host code for this machine's CPU (-march=native)" ON)
+# Off by default: the CPU backend is built per x86-64 level and picks one at run time
+# (LWNET_CPU_LEVELS, cmake/LwnetCpuLevels.cmake), so what is built runs on any x86-64 CPU.
+option(LWNET_NATIVE_ARCH "Tune all host code for this machine's CPU (-march=native; replaces LWNET_CPU_LEVELS)" OFF)
 option(LWNET_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(LWNET_FUZZ "Build the tests/fuzz targets with libFuzzer (Clang) and register a bounded fuzz run" OFF)
 set(LWNET_FUZZ_SECONDS 15 CACHE STRING "Seconds each fuzz target runs in the fuzz_run_* tests")

@@ -1,7 +1,17 @@
-# lwnet_set_target_options(target): warnings, tuning and sanitizers for lwnet's own targets only.
+# lwnet_set_target_options(target): warnings, tuning, visibility and sanitizers for lwnet's own
+# targets only. Hidden visibility: liblwnet.so exports what include/lwnet/ marks LWNET_API
+# (lwnet/export.h) and nothing else; in static libraries and programs it changes nothing.
 function(lwnet_set_target_options target)
+  set_target_properties(${target} PROPERTIES CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
   target_compile_options(${target} PRIVATE
     $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow>
+    # a * b + c stays a multiply and an add whatever the compiler and the instruction set (GCC's
+    # C++ and Clang contract to FMA by default where the level has it): the CPU levels
+    # (host/cpu/cpu_isa.hpp) sum alike; hot sums call simd::fma_lanes for the fused instruction
+    $<$<COMPILE_LANGUAGE:CXX>:-ffp-contract=off>
+    # GCC notes that passing 32-byte vectors by value differs between the baseline's ABI and AVX's:
+    # no function taking them crosses from one CPU level's code to another's (host/cpu/cpu_isa.hpp)
+    $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<CXX_COMPILER_ID:GNU>>:-Wno-psabi>
     $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra --expt-relaxed-constexpr -lineinfo>)
   if(LWNET_NATIVE_ARCH)
     target_compile_options(${target} PRIVATE
@@ -11,8 +21,10 @@ function(lwnet_set_target_options target)
   if(LWNET_SANITIZE)
     target_compile_options(${target} PRIVATE
       $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined>)
-    # PUBLIC: whatever links an instrumented static library needs the sanitizer runtimes.
-    target_link_options(${target} PUBLIC -fsanitize=address,undefined)
+    # PUBLIC: whatever links an instrumented library needs the sanitizer runtimes; with Clang, also
+    # their C++ part when a C program links one (the C++ code's vptr checks call into it).
+    target_link_options(${target} PUBLIC -fsanitize=address,undefined
+                                         $<$<CXX_COMPILER_ID:Clang>:-fsanitize-link-c++-runtime>)
   endif()
   if(LWNET_FUZZ)  # coverage feedback for libFuzzer in everything the fuzz targets call
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=fuzzer-no-link>)

@@ -16,20 +16,7 @@ file(MAKE_DIRECTORY ${WORK_DIR})
 set(features ${SOURCE_DIR}/data/wine/wine.csv)
 set(labels ${SOURCE_DIR}/data/wine/wine_label.csv)
 
-function(run)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" "WORKING_DIRECTORY;OUTPUT" "COMMAND")
-  if(NOT arg_WORKING_DIRECTORY)
-    set(arg_WORKING_DIRECTORY ${WORK_DIR})
-  endif()
-  execute_process(COMMAND ${arg_COMMAND} WORKING_DIRECTORY ${arg_WORKING_DIRECTORY}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${arg_COMMAND}\n${out}\n${err}")
-  endif()
-  if(arg_OUTPUT)
-    set(${arg_OUTPUT} "${out}" PARENT_SCOPE)
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/LwnetRunCommand.cmake)
 
 # The figures an example prints on its `result` lines, as <name>_hsic, <name>_sigma,
 # <name>_kme_accuracy, <name>_kme_predictions, ... in the caller's scope.
@@ -86,12 +73,12 @@ if(C_COMPILER)
 endif()
 set(names)
 foreach(language c cpp)
-  run(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/${language} -B ${WORK_DIR}/build-${language} -G ${GENERATOR}
+  lwnet_run(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/${language} -B ${WORK_DIR}/build-${language} -G ${GENERATOR}
               -DCMAKE_PREFIX_PATH=${PREFIX} -DCMAKE_BUILD_TYPE=Release ${compilers})
-  run(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build-${language})
+  lwnet_run(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build-${language})
   # Each runs in a folder of its own: the examples write their model files in the current folder.
   file(MAKE_DIRECTORY ${WORK_DIR}/run-${language})
-  run(COMMAND ${WORK_DIR}/build-${language}/fit_and_predict ${features} ${labels}
+  lwnet_run(COMMAND ${WORK_DIR}/build-${language}/fit_and_predict ${features} ${labels}
       WORKING_DIRECTORY ${WORK_DIR}/run-${language} OUTPUT output)
   parse_results(${language} "${output}")
   list(APPEND names ${language})
@@ -99,7 +86,7 @@ endforeach()
 
 if(PYTHON)
   file(MAKE_DIRECTORY ${WORK_DIR}/run-python)
-  run(COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${PYTHONPATH} PYTHONDONTWRITEBYTECODE=1
+  lwnet_run(COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${PYTHONPATH} PYTHONDONTWRITEBYTECODE=1
               ${PYTHON} ${SOURCE_DIR}/examples/python/fit_and_predict.py ${features} ${labels}
       WORKING_DIRECTORY ${WORK_DIR}/run-python OUTPUT output)
   parse_results(python "${output}")
@@ -132,7 +119,7 @@ if(WITH_CLI)
     file(WRITE ${cli}/${part}.csv "${${part}}")
   endforeach()
 
-  run(COMMAND ${lwnet} hsic --x ${features} --labels ${labels} --standardize off --json OUTPUT json)
+  lwnet_run(COMMAND ${lwnet} hsic --x ${features} --labels ${labels} --standardize off --json OUTPUT json)
   string(JSON cli_hsic GET "${json}" hsic_normalized_code)
   string(JSON cli_sigma GET "${json}" sigma)
   set(output "result hsic=${cli_hsic} sigma=${cli_sigma}\n")
@@ -142,16 +129,16 @@ if(WITH_CLI)
     else()
       set(options --method backprop --arch dense:64x1 --epochs 30 --batch-size 16 --seed 1)
     endif()
-    run(COMMAND ${lwnet} train --data ${cli}/train.csv --labels ${cli}/train_label.csv ${options}
+    lwnet_run(COMMAND ${lwnet} train --data ${cli}/train.csv --labels ${cli}/train_label.csv ${options}
                 --out ${cli}/${method}.safetensors)
-    run(COMMAND ${lwnet} predict --model ${cli}/${method}.safetensors --data ${cli}/test.csv
+    lwnet_run(COMMAND ${lwnet} predict --model ${cli}/${method}.safetensors --data ${cli}/test.csv
                 --out ${cli}/${method}_predictions.txt)
     file(STRINGS ${cli}/${method}_predictions.txt predicted)
     list(JOIN predicted "," predicted)
     # The tool reads the model files the C++ and Python examples saved, and predicts the same.
     foreach(name cpp python)
       if(name IN_LIST names)
-        run(COMMAND ${lwnet} predict --model ${WORK_DIR}/run-${name}/fit_and_predict_${method}.safetensors
+        lwnet_run(COMMAND ${lwnet} predict --model ${WORK_DIR}/run-${name}/fit_and_predict_${method}.safetensors
                     --data ${cli}/test.csv --out ${cli}/${name}_${method}_predictions.txt)
         file(STRINGS ${cli}/${name}_${method}_predictions.txt from_file)
         list(JOIN from_file "," from_file)
@@ -161,7 +148,7 @@ if(WITH_CLI)
         endif()
       endif()
     endforeach()
-    run(COMMAND ${lwnet} eval --model ${cli}/${method}.safetensors --data ${cli}/test.csv
+    lwnet_run(COMMAND ${lwnet} eval --model ${cli}/${method}.safetensors --data ${cli}/test.csv
                 --labels ${cli}/test_label.csv --json OUTPUT json)
     string(JSON accuracy GET "${json}" accuracy)
     string(APPEND output "result ${method} accuracy=${accuracy} predictions=${predicted}\n")

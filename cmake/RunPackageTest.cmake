@@ -1,22 +1,34 @@
 # cmake -DBUILD_DIR=... -DWORK_DIR=... -DSOURCE_DIR=... -DGENERATOR=... -DCXX_COMPILER=... -P RunPackageTest.cmake
 # Installs the build into WORK_DIR/prefix, then configures, builds and runs tests/package with the
-# same C++ compiler (a Clang build's static libraries need Clang's OpenMP runtime at link time).
+# same C++ compiler. The consumer is configured as on a machine without lwnet's own dependencies
+# (CMAKE_DISABLE_FIND_PACKAGE_*: the package must not look for them) and must link liblwnet.so alone.
 file(REMOVE_RECURSE ${WORK_DIR})
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}\n${out}\n${err}")
+include(${CMAKE_CURRENT_LIST_DIR}/LwnetRunCommand.cmake)
+lwnet_run(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix ECHO)
+set(no_dependencies)
+foreach(package nlohmann_json ZLIB OpenMP BLAS LAPACK Eigen3 CUDAToolkit CCCL)
+  list(APPEND no_dependencies -DCMAKE_DISABLE_FIND_PACKAGE_${package}=ON)
+endforeach()
+lwnet_run(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package -B ${WORK_DIR}/build -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    ${no_dependencies})
+lwnet_run(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build ECHO)
+# What the consumer itself needs: liblwnet.so (by its SONAME), not lwnet's private libraries.
+find_program(READELF readelf)
+if(READELF)
+  lwnet_run(COMMAND ${READELF} -d ${WORK_DIR}/build/consumer OUTPUT output)
+  string(REGEX MATCHALL "Shared library: \\[[^]]+\\]" needed "${output}")
+  if(NOT needed MATCHES "liblwnet[.]so[.][0-9]+[.][0-9]+\\]")
+    message(FATAL_ERROR "the consumer does not link liblwnet.so by its SONAME: ${needed}")
   endif()
-  message("${out}")
-  set(output "${out}" PARENT_SCOPE)
-endfunction()
-run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
-run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package -B ${WORK_DIR}/build -G ${GENERATOR}
-    -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
-run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+  if(needed MATCHES "gomp|omp[.]so|openblas|blas|lapack|libz[.]")
+    message(FATAL_ERROR "the consumer links lwnet's private dependencies itself: ${needed}")
+  endif()
+  message("consumer needs: ${needed}")
+endif()
 # The consumer links no CUDA library, even when lwnet was built with CUDA.
-run(${CMAKE_COMMAND} -DBINARY=${WORK_DIR}/build/consumer -P ${SOURCE_DIR}/tests/CheckNoCudaLibraries.cmake)
-run(${WORK_DIR}/build/consumer)
+lwnet_run(COMMAND ${CMAKE_COMMAND} -DBINARY=${WORK_DIR}/build/consumer -P ${SOURCE_DIR}/tests/CheckNoCudaLibraries.cmake ECHO)
+lwnet_run(COMMAND ${WORK_DIR}/build/consumer ECHO OUTPUT output)
 # With CUDA, the installed module is found and loaded from the prefix (the installed lwnet::lwnet
 # does not look into the build tree): the probe then reports the CUDA runtime's own answer.
 file(GLOB module ${WORK_DIR}/prefix/lib*/liblwnet_cuda_backend.so)

@@ -16,7 +16,6 @@ packages=(
   libopenblas0-serial libgfortran5
   libgtest-dev libbenchmark-dev libbenchmark1debian
   libcli11-dev nlohmann-json3-dev zlib1g-dev zlib1g
-  libeigen3-dev  # header-only GEMM kernels of the CPU backend (~1 MB)
 )
 (cd "$bundle/debs" && apt-get download "${packages[@]}")
 cp -r /usr/src/googletest "$bundle/src/googletest"

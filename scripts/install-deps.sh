@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks to build and test lwnet: compilers (GCC, and
-# Clang with libFuzzer and OpenMP for the sanitizer stage), CMake, Ninja, OpenBLAS (OpenMP build),
+# Clang with libFuzzer and OpenMP for the sanitizer stage), CMake, Ninja, OpenBLAS (serial build),
 # GoogleTest, Google Benchmark, CLI11, nlohmann-json, Python's headers, venv, numpy and
 # scikit-learn, then the build's Python environment (scripts/python-env.sh: build/pyenv with
 # nanobind and scikit-build-core from PyPI); with
@@ -12,7 +12,6 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build
   libopenblas-serial-dev  # lwnet threads itself; see cmake/LwnetDependencies.cmake
-  libeigen3-dev           # GEMM kernels that several threads may run at once (host/cpu/cpu_gemm.cpp)
   libgtest-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev zlib1g-dev
   clang libomp-dev  # the sanitizer + libFuzzer stage of scripts/test.sh

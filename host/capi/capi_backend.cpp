@@ -5,6 +5,7 @@
 #include "capi/capi_errors.hpp"
 #include "capi/capi_handles.hpp"
 #include "lwnet/backend.hpp"
+#include "lwnet/detail/cuda_interop.hpp"
 #include "lwnet/device.hpp"
 
 using lwnet::capi::guarded;
@@ -22,6 +23,24 @@ lwnet_status lwnet_backend_create(const char* device, lwnet_backend** out) {
     handle->reason = std::move(choice.reason);
     handle->backend = std::move(choice.backend);
     *out = handle.release();
+  });
+}
+
+lwnet_status lwnet_backend_create_on_stream(int32_t device, void* stream, lwnet_backend** out) {
+  return guarded("lwnet_backend_create_on_stream", [&] {
+    require(out, "out");
+    auto handle = std::make_unique<lwnet_backend>();
+    handle->backend = lwnet::detail::make_cuda_backend_on_stream(device, stream);
+    handle->description = handle->backend->description();
+    handle->reason = "cuda:" + std::to_string(device) + " on the caller's stream";
+    *out = handle.release();
+  });
+}
+
+lwnet_status lwnet_backend_stream(lwnet_backend* backend, void** stream) {
+  return guarded("lwnet_backend_stream", [&] {
+    lwnet::Backend& b = *require(backend, "backend").backend;
+    require(stream, "stream") = lwnet::detail::cuda_stream_of(b);
   });
 }
 

@@ -5,6 +5,8 @@
 // matrix is the column-major view of its transpose.
 #pragma once
 
+#include "cpu/cpu_isa.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +34,7 @@ void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const 
 }
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 
 // BLAS/LAPACK take 32-bit integers (LP64).
@@ -49,4 +52,5 @@ std::int64_t blas_ld(const MatrixView<T>& m) {
   return m.rows() <= 1 ? std::max<std::int64_t>(m.cols(), 1) : m.ld();
 }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

@@ -11,13 +11,17 @@
 #include "cpu/cpu_tiles.hpp"
 #include "lwnet/error.hpp"
 
-namespace lwnet {
+#define LWNET_CPU_CONCAT_(a, b) a##b
+#define LWNET_CPU_CONCAT(a, b) LWNET_CPU_CONCAT_(a, b)
 
-std::unique_ptr<Backend> make_cpu_backend(int threads) {
-  return std::make_unique<cpu::CpuBackend>(threads);
+namespace lwnet::cpu {
+
+// This level's entry (cpu_isa.hpp): make_backend_isa_baseline, make_backend_isa_x86_64_v3, ...
+std::unique_ptr<Backend> LWNET_CPU_CONCAT(make_backend_, LWNET_CPU_ISA_NS)(int threads) {
+  return std::make_unique<CpuBackend>(threads);
 }
 
-namespace cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 // threads <= 0: OpenMP's default, so OMP_NUM_THREADS (and the CPU affinity mask) bound lwnet's
 // threads as they bound the BLAS library's.
@@ -30,7 +34,7 @@ CpuBackend::CpuBackend(int threads)
 
 std::string CpuBackend::description() const {
   return std::string("cpu (") + std::to_string(threads_) + (threads_ == 1 ? " thread" : " threads") +
-         ", GEMM: Eigen, LAPACK: " + LWNET_BLAS_VENDOR + ")";
+         ", " + LWNET_CPU_ISA_NAME + " kernels, LAPACK: " + LWNET_BLAS_VENDOR + ")";
 }
 
 // What the kernel says can be allocated without swapping (MemAvailable: free pages plus the cache
@@ -76,5 +80,5 @@ void CpuBackend::gather_rows_impl(MatrixView<const float> X, const std::vector<s
   });
 }
 
-}  // namespace cpu
-}  // namespace lwnet
+LWNET_CPU_ISA_NAMESPACE_END
+}  // namespace lwnet::cpu

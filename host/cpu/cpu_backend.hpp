@@ -6,6 +6,8 @@
 // (no BLAS inside the kernels) and every partial sum is combined in a fixed order.
 #pragma once
 
+#include "cpu/cpu_isa.hpp"
+
 #include <memory>
 #include <string>
 
@@ -14,6 +16,7 @@
 #include "lwnet/backend.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 class CpuBackend : public Backend {
  public:
@@ -79,4 +82,5 @@ class CpuBackend : public Backend {
   std::unique_ptr<NnOps> nn_;
 };
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

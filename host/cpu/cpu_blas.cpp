@@ -14,6 +14,7 @@
 #include "cpu/cpu_families.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 namespace {
 
@@ -119,4 +120,5 @@ class CpuBlas final : public Blas {
 
 std::unique_ptr<Blas> make_cpu_blas(ThreadPool& pool) { return std::make_unique<CpuBlas>(pool); }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

@@ -3,6 +3,8 @@
 // a split fixed by the shapes, so results do not depend on the thread count.
 #pragma once
 
+#include "cpu/cpu_isa.hpp"
+
 #include <memory>
 
 #include "cpu/thread_pool.hpp"
@@ -11,9 +13,11 @@
 #include "lwnet/solver.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 std::unique_ptr<Blas> make_cpu_blas(ThreadPool& pool);
 std::unique_ptr<Solver> make_cpu_solver();
 std::unique_ptr<NnOps> make_cpu_nn_ops(ThreadPool& pool);
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

@@ -1,48 +1,26 @@
-// Eigen's blocked GEMM kernels (header-only, vectorised for the build's ISA) with its own
-// threading off: lwnet's pool decides the split, so results do not depend on the thread count.
-// Products whose n is a whole number of vector registers (every product of a conv net's training
-// step: 64 output channels, 576 patch entries) take a register-blocked kernel instead: it reads A
-// in place and B in place (or a copied slab of B when it is stored transposed), where Eigen packs
-// both (for a row-major C the tall operand went into 4-column panels: 12% of a conv epoch), and
-// it writes C without Eigen's zero fill before accumulating. It made those products 1.3-1.4x
-// faster (CPU time per product, issue 11).
+// GEMM on the calling thread by a register-blocked kernel: it reads A and B in place (or a copied
+// slab of B when it is stored transposed) and writes C once per block of k (for a conv net's
+// products 1.3-1.4x faster than Eigen's kernels, which pack both operands: issue 11).
+//
+// Every element of C is summed in one order whatever the CPU: acc = fma(a, b, acc) over k in blocks
+// of kKBlock (one rounding per step, simd::fma_lanes), each block's alpha * acc then added to C. The vector width, the micro tile's shape and the build's instruction set
+// (cpu_isa.hpp) decide which elements share a register, never how an element is summed; the
+// columns past the last whole vector go through the same micro tile on a zero-padded copy. So the
+// product is the same bits on every x86-64 CPU (tests/cpu/test_cpu_levels.cpp compares the levels).
 // Measured speed in a whole training epoch: docs/PERFORMANCE.md, "Trained networks (backprop)".
-#define EIGEN_DONT_PARALLELIZE
 #include "cpu/cpu_gemm.hpp"
 
-#include <Eigen/Core>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "cpu/simd.hpp"
+
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 namespace {
-
-template <class T>
-using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class T>
-using ConstView = Eigen::Map<const RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
-template <class T>
-using View = Eigen::Map<RowMajor<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
-
-// A stored matrix of `rows` x `cols` with leading dimension ld (any ld for a single row).
-template <class T>
-ConstView<T> stored(const T* data, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
-  return ConstView<T>(data, rows, cols, Eigen::OuterStride<>(rows > 1 ? ld : cols));
-}
-
-template <class T, class OpA, class OpB>
-void multiply(const OpA& a, const OpB& b, T alpha, T beta, View<T>& c) {
-  if (beta == T(0)) {
-    c.noalias() = alpha * (a * b);
-  } else {
-    if (beta != T(1)) c *= beta;
-    c.noalias() += alpha * (a * b);
-  }
-}
-
-// ---- the register-blocked kernel for row-major op(B) --------------------------------------------
 
 // One register: its width and how many of them a micro tile's row spans depend on the build's ISA
 // (AVX-512 has 32 vector registers, AVX and SSE 16).
@@ -84,6 +62,11 @@ void store(T* p, Vec<T> v) {
   std::memcpy(p, &v, sizeof v);
 }
 
+template <class T>
+Vec<T> splat_of(T x) {
+  return Vec<T>{} + x;
+}
+
 // A micro tile is kTileRows x (NV <= kMaxTileVectors vectors) of C, its sums held in registers
 // over a block of k.
 constexpr int kTileRows = 6;
@@ -117,7 +100,7 @@ void micro_tile(const StridedOperand<T>& A, const T* B, std::int64_t ldb, std::i
     for (int r = 0; r < Rows; ++r) {
       const T ar = a[r * A.row_step];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v] += ar * bv[v];
+      for (int v = 0; v < NV; ++v) acc[r][v] = simd::fma_lanes(splat_of<T>(ar), bv[v], acc[r][v]);
     }
   }
 #pragma GCC unroll 6
@@ -166,19 +149,46 @@ void pack_transposed(const T* B, std::int64_t ldb, std::int64_t k0, std::int64_t
   }
 }
 
-// C = alpha op(A) op(B) + beta C, n a multiple of kLanes<T>, k > 0.
+// Columns [j, j + width) of C, width < kLanes<T>, for rows [0, m): the micro tile runs on a copy of
+// those columns of op(B) zero-padded to one vector (slab, ld kLanes) and on a padded copy of each row
+// tile of C, so each element is summed as in the whole vectors.
 template <class T>
-void vector_columns_gemm(bool tb, std::int64_t m, std::int64_t n, std::int64_t k, T alpha,
-                         const StridedOperand<T>& A, const T* B, std::int64_t ldb, T beta, T* C, std::int64_t ldc) {
+void tail_panel(std::int64_t m, const StridedOperand<T>& A, const T* slab, std::int64_t kc, T alpha, T beta,
+                Update update, T* C, std::int64_t ldc, std::int64_t width) {
+  T tile[kTileRows * kLanes<T>] = {};
+  for (std::int64_t i = 0; i < m; i += kTileRows) {
+    const std::int64_t rows = std::min<std::int64_t>(kTileRows, m - i);
+    for (std::int64_t r = 0; r < rows; ++r) std::copy(C + (i + r) * ldc, C + (i + r) * ldc + width, tile + r * kLanes<T>);
+    panel<T, 1>(rows, StridedOperand<T>{A.a + i * A.row_step, A.row_step, A.k_step}, slab, kLanes<T>, kc, alpha, beta,
+                update, tile, kLanes<T>);
+    for (std::int64_t r = 0; r < rows; ++r) std::copy(tile + r * kLanes<T>, tile + r * kLanes<T> + width, C + (i + r) * ldc);
+  }
+}
+
+// op(B) rows [k0, k0 + kc), columns [j, j + width) copied into slab (ld kLanes, zero beyond width).
+template <class T>
+void pack_tail(bool tb, const T* B, std::int64_t ldb, std::int64_t k0, std::int64_t kc, std::int64_t j,
+               std::int64_t width, T* slab) {
+  std::fill(slab, slab + kc * kLanes<T>, T(0));
+  for (std::int64_t kk = 0; kk < kc; ++kk)
+    for (std::int64_t jj = 0; jj < width; ++jj)
+      slab[kk * kLanes<T> + jj] = tb ? B[(j + jj) * ldb + k0 + kk] : B[(k0 + kk) * ldb + j + jj];
+}
+
+// C = alpha op(A) op(B) + beta C, k > 0.
+template <class T>
+void blocked_gemm(bool tb, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const StridedOperand<T>& A,
+                  const T* B, std::int64_t ldb, T beta, T* C, std::int64_t ldc) {
   constexpr std::int64_t panel_cols = kMaxTileVectors * kLanes<T>;
+  const std::int64_t vector_cols = n / kLanes<T> * kLanes<T>;
   thread_local std::vector<T> slab;
-  if (tb) slab.resize(static_cast<std::size_t>(kKBlock * panel_cols));
+  slab.resize(static_cast<std::size_t>(kKBlock * panel_cols));
   for (std::int64_t k0 = 0; k0 < k; k0 += kKBlock) {
     const std::int64_t kc = std::min(k - k0, kKBlock);
     const Update update = k0 > 0 ? Update::add : beta == T(0) ? Update::overwrite : Update::scale_and_add;
     const StridedOperand<T> a{A.a + k0 * A.k_step, A.row_step, A.k_step};
-    for (std::int64_t j = 0; j < n; j += panel_cols) {
-      const std::int64_t width = std::min(n - j, panel_cols);
+    for (std::int64_t j = 0; j < vector_cols; j += panel_cols) {
+      const std::int64_t width = std::min(vector_cols - j, panel_cols);
       const T* b = B + k0 * ldb + j;
       std::int64_t ld = ldb;
       if (tb) {
@@ -194,30 +204,23 @@ void vector_columns_gemm(bool tb, std::int64_t m, std::int64_t n, std::int64_t k
         default: panel<T, kMaxTileVectors>(m, a, b, ld, kc, alpha, beta, update, c, ldc); break;
       }
     }
+    if (vector_cols < n) {
+      pack_tail(tb, B, ldb, k0, kc, vector_cols, n - vector_cols, slab.data());
+      tail_panel(m, a, slab.data(), kc, alpha, beta, update, C + vector_cols, ldc, n - vector_cols);
+    }
   }
 }
-
-// ---- dispatch ----------------------------------------------------------------------------------
 
 template <class T>
 void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* A, std::int64_t lda,
           const T* B, std::int64_t ldb, T beta, T* C, std::int64_t ldc) {
-  if (k > 0 && n % kLanes<T> == 0) {
-    const StridedOperand<T> a = ta ? StridedOperand<T>{A, 1, lda} : StridedOperand<T>{A, lda, 1};
-    vector_columns_gemm(tb, m, n, k, alpha, a, B, ldb, beta, C, ldc);
+  if (k == 0) {  // C = beta C (beta == 0: zeros, whatever C held)
+    for (std::int64_t i = 0; i < m; ++i)
+      for (std::int64_t j = 0; j < n; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
     return;
   }
-  View<T> c(C, m, n, Eigen::OuterStride<>(m > 1 ? ldc : n));
-  const ConstView<T> a = ta ? stored(A, k, m, lda) : stored(A, m, k, lda);
-  const ConstView<T> b = tb ? stored(B, n, k, ldb) : stored(B, k, n, ldb);
-  if (ta && tb)
-    multiply(a.transpose(), b.transpose(), alpha, beta, c);
-  else if (ta)
-    multiply(a.transpose(), b, alpha, beta, c);
-  else if (tb)
-    multiply(a, b.transpose(), alpha, beta, c);
-  else
-    multiply(a, b, alpha, beta, c);
+  const StridedOperand<T> a = ta ? StridedOperand<T>{A, 1, lda} : StridedOperand<T>{A, lda, 1};
+  blocked_gemm(tb, m, n, k, alpha, a, B, ldb, beta, C, ldc);
 }
 
 }  // namespace
@@ -234,4 +237,5 @@ void row_major_gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, 
   gemm(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

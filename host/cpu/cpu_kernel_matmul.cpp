@@ -32,6 +32,7 @@
 #include "cpu/simd.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 namespace {
 
@@ -95,7 +96,7 @@ void tile_times_b(const float* k, std::int64_t tm, const float* bt, std::int64_t
       for (int r = 0; r < kRowsPerBlock; ++r) kv[r] = simd::load(krow[r] + b);
       for (int q = 0; q < kClasses; ++q) {
         const simd::Vec bv = simd::load(bj[q] + b);
-        for (int r = 0; r < kRowsPerBlock; ++r) acc[r][q] = acc[r][q] + kv[r] * bv;
+        for (int r = 0; r < kRowsPerBlock; ++r) acc[r][q] = simd::fma(kv[r], bv, acc[r][q]);
       }
     }
     const std::int64_t rows = std::min<std::int64_t>(kRowsPerBlock, tm - a0);
@@ -339,4 +340,5 @@ void CpuBackend::gaussian_matmul_widths_impl(MatrixView<const float> Z, MatrixVi
   fused_kernel_matmul<double>(pool(), symmetric_store_limit(), Z, X, B, params, outs);
 }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

@@ -12,6 +12,7 @@
 #include "cpu/simd.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 namespace {
 
@@ -107,4 +108,5 @@ void CpuBackend::knn_impl(MatrixView<const float> queries, MatrixView<const floa
   });
 }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

@@ -8,6 +8,7 @@
 #include "cpu/cpu_nn_ops.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 namespace {
 
@@ -122,4 +123,5 @@ template void im2col_3x3_host(ThreadPool&, MatrixView<const double>, const Conv3
 template void col2im_3x3_host(ThreadPool&, MatrixView<const float>, const Conv3x3Shape&, MatrixView<float>);
 template void col2im_3x3_host(ThreadPool&, MatrixView<const double>, const Conv3x3Shape&, MatrixView<double>);
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

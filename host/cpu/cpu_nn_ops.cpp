@@ -26,6 +26,7 @@
 #endif
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 namespace {
 
@@ -534,4 +535,5 @@ class CpuNnOps final : public NnOps {
 
 std::unique_ptr<NnOps> make_cpu_nn_ops(ThreadPool& pool) { return std::make_unique<CpuNnOps>(pool); }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

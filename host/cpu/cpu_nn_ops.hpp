@@ -2,11 +2,14 @@
 // 3x3 convolution lowering). Arguments are already validated by the NnOps front end.
 #pragma once
 
+#include "cpu/cpu_isa.hpp"
+
 #include "cpu/thread_pool.hpp"
 #include "lwnet/matrix.hpp"
 #include "lwnet/nn_ops.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 // cols ((N*Ho*Wo) x 9C) = the 3x3 patches of X (N x H*W*C), (ky, kx, c) order, zeros in the padding.
 template <class T>
@@ -16,4 +19,5 @@ void im2col_3x3_host(ThreadPool& pool, MatrixView<const T> X, const Conv3x3Shape
 template <class T>
 void col2im_3x3_host(ThreadPool& pool, MatrixView<const T> dcols, const Conv3x3Shape& shape, MatrixView<T> dX);
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

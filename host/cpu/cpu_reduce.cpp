@@ -8,6 +8,7 @@
 #include "cpu/cpu_tiles.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 namespace {
 
@@ -79,4 +80,5 @@ std::int64_t CpuBackend::count_nonfinite_impl(MatrixView<const double> A) {
   return count_nonfinite_values(pool(), A);
 }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

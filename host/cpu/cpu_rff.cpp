@@ -8,6 +8,7 @@
 #include "cpu/simd.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 void CpuBackend::random_fourier_features_impl(MatrixView<const float> X, MatrixView<const float> omega,
                                               MatrixView<const float> phase, double sigma,
@@ -44,4 +45,5 @@ void CpuBackend::random_fourier_features_impl(MatrixView<const float> X, MatrixV
   });
 }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

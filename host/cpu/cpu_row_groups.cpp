@@ -7,6 +7,7 @@
 #include "cpu/simd.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 std::optional<RowGroups> group_rows(const MatrixView<const float>& B) {
   const std::int64_t n = B.rows();
@@ -86,10 +87,11 @@ void add_square_sums(const float* k, std::int64_t tm, std::int64_t cols, std::in
     simd::Vec acc = {};
     for (std::int64_t b = 0; b < cols; b += simd::kLanes) {
       const simd::Vec kv = simd::load(row + b);
-      acc = acc + kv * kv;
+      acc = simd::fma(kv, kv, acc);
     }
     sums[static_cast<std::size_t>(a * ldsum + column)] += simd::horizontal_sum(acc);
   }
 }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

@@ -4,6 +4,8 @@
 // pair) times the run's row of B. The grouping depends on B alone, so summation orders stay fixed.
 #pragma once
 
+#include "cpu/cpu_isa.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "lwnet/matrix.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 // Most distinct rows of B worth grouping by: beyond, the dense product is as fast.
 constexpr std::int64_t kMaxGroups = 64;
@@ -47,4 +50,5 @@ void add_run_sums(const float* k, std::int64_t tm, const std::vector<RowGroups::
 void add_square_sums(const float* k, std::int64_t tm, std::int64_t cols, std::int64_t column, std::int64_t ldsum,
                      double* sums);
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

@@ -17,6 +17,7 @@
 #include "lwnet/error.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 namespace {
 
@@ -106,4 +107,5 @@ class CpuSolver final : public Solver {
 
 std::unique_ptr<Solver> make_cpu_solver() { return std::make_unique<CpuSolver>(); }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

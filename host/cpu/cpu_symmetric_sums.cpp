@@ -6,6 +6,7 @@
 #include "cpu/simd.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 namespace {
 
@@ -55,7 +56,7 @@ void add_column_sums(const float* k, std::int64_t tm, std::int64_t cols, std::in
       const float* row = k + a * kTileCols + c0;
       for (int v = 0; v < kChunkVectors; ++v) {
         const simd::Vec kv = simd::load(row + v * simd::kLanes);
-        s[v] = s[v] + kv * kv;
+        s[v] = simd::fma(kv, kv, s[v]);
       }
     }
     for (int v = 0; v < kChunkVectors; ++v) simd::store(sum + v * simd::kLanes, s[v]);
@@ -130,4 +131,5 @@ void symmetric_grouped_sums(ThreadPool& pool, const detail::KernelConstants& kc,
   });
 }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

@@ -12,6 +12,8 @@
 // float32 block per pair (I, J).
 #pragma once
 
+#include "cpu/cpu_isa.hpp"
+
 #include <cstdint>
 
 #include "cpu/cpu_row_groups.hpp"
@@ -19,6 +21,7 @@
 #include "cpu/thread_pool.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 // Bytes of the column-sum store for n rows and `sum_cols` sums per row.
 std::int64_t symmetric_store_bytes(std::int64_t n, std::int64_t sum_cols);
@@ -30,4 +33,5 @@ void symmetric_grouped_sums(ThreadPool& pool, const detail::KernelConstants& kc,
                             const RowGroups& groups, bool squares,
                             FunctionRef<void(std::int64_t position, const double* sums)> store);
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

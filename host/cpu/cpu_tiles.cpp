@@ -13,6 +13,7 @@
 #include "core/vector_exp.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 using detail::KernelConstants;
 using detail::TileOp;
@@ -84,7 +85,7 @@ const float* transposed_x(const TileOperand& X, std::int64_t x0) {
 
 // How one feature adds into a sum: z x (dot-based kernels), |z - x| (laplacian), and
 // fma(z - x, z - x, acc) (the exact squared distance k-NN ranks by).
-constexpr auto add_product = [](simd::Vec acc, simd::Vec z, simd::Vec x) { return acc + z * x; };
+constexpr auto add_product = [](simd::Vec acc, simd::Vec z, simd::Vec x) { return simd::fma(z, x, acc); };
 constexpr auto add_abs_difference = [](simd::Vec acc, simd::Vec z, simd::Vec x) { return acc + simd::abs(z - x); };
 constexpr auto add_squared_difference = [](simd::Vec acc, simd::Vec z, simd::Vec x) {
   const simd::Vec diff = z - x;
@@ -215,4 +216,5 @@ void squared_difference_tile(const TileOperand& Z, std::int64_t z0, std::int64_t
   feature_sum_tile(Z.rows, z0, tm, X, x0, tn, k, ldk, add_squared_difference, unchanged);
 }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

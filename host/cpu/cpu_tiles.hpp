@@ -3,6 +3,8 @@
 // reduces the tile its own way. A tile is K(Z[z0 : z0+tm], X[x0 : x0+tn]) in float32.
 #pragma once
 
+#include "cpu/cpu_isa.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "lwnet/matrix.hpp"
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 // Tile extents: a 64 x 256 float tile (64 KiB) stays in L2 while it is consumed.
 constexpr std::int64_t kTileRows = 64;   // rows of Z per tile
@@ -83,4 +86,5 @@ class TileGrid {
   std::int64_t m_, n_, x_tiles_;
 };
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

@@ -3,6 +3,8 @@
 // Plain arrays indexed inside `omp simd` loops stay in memory; these stay in registers.
 #pragma once
 
+#include "cpu/cpu_isa.hpp"
+
 #include <cstdint>
 #include <cstring>
 
@@ -10,11 +12,15 @@
 
 #include <cmath>
 
-#if defined(__AVX__) && defined(__FMA__)
+#include <type_traits>
+
+#if defined(__FMA__) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
-namespace lwnet::cpu::simd {
+namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
+namespace simd {
 
 constexpr int kLanes = 8;
 using Vec = float __attribute__((vector_size(kLanes * sizeof(float))));
@@ -38,25 +44,47 @@ inline Vec abs(Vec v) {
   return v;
 }
 
-// a * b + c with one rounding per lane, whatever the compiler's contraction choices (the kNN
-// distances must match the GPU's fmaf bit for bit).
-inline Vec fma(Vec a, Vec b, Vec c) {
-#if defined(__AVX__) && defined(__FMA__)
-  static_assert(sizeof(Vec) == sizeof(__m256), "one AVX register");
-  __m256 x, y, z;
-  std::memcpy(&x, &a, sizeof x);
-  std::memcpy(&y, &b, sizeof y);
-  std::memcpy(&z, &c, sizeof z);
-  const __m256 r = _mm256_fmadd_ps(x, y, z);
-  Vec out;
-  std::memcpy(&out, &r, sizeof out);
-  return out;
-#else
-  Vec out;
-  for (int i = 0; i < kLanes; ++i) out[i] = std::fma(a[i], b[i], c[i]);
-  return out;
+// a * b + c with one rounding per lane, for any vector of float or double (this file's Vec,
+// cpu_gemm.cpp's register-wide ones): the FMA instruction where the level has it, std::fma lane
+// by lane otherwise (the baseline level on a CPU without FMA: slow, and the same bits). Hot sums
+// call it instead of writing a * b + c, which lwnet compiles as a multiply and an add
+// (-ffp-contract=off), so every level sums alike and the kNN distances match the GPU's fmaf.
+// Runs `op` on a, b, c reinterpreted as the register type R (no template argument: GCC drops the
+// vector types' attributes there).
+#define LWNET_SIMD_FMA_AS(R, op)        \
+  do {                                  \
+    R x, y, z;                          \
+    std::memcpy(&x, &a, sizeof x);      \
+    std::memcpy(&y, &b, sizeof y);      \
+    std::memcpy(&z, &c, sizeof z);      \
+    const R r = op(x, y, z);            \
+    std::memcpy(&out, &r, sizeof out);  \
+    return out;                         \
+  } while (false)
+
+template <class V>
+inline V fma_lanes(V a, V b, V c) {
+  using T = std::remove_cv_t<std::remove_reference_t<decltype(a[0])>>;
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float or double lanes");
+  [[maybe_unused]] constexpr bool single = std::is_same_v<T, float>;
+  V out;
+#if defined(__AVX512F__)
+  if constexpr (sizeof(V) == 64 && single) LWNET_SIMD_FMA_AS(__m512, _mm512_fmadd_ps);
+  if constexpr (sizeof(V) == 64 && !single) LWNET_SIMD_FMA_AS(__m512d, _mm512_fmadd_pd);
 #endif
+#if defined(__FMA__)
+  if constexpr (sizeof(V) == 32 && single) LWNET_SIMD_FMA_AS(__m256, _mm256_fmadd_ps);
+  if constexpr (sizeof(V) == 32 && !single) LWNET_SIMD_FMA_AS(__m256d, _mm256_fmadd_pd);
+  if constexpr (sizeof(V) == 16 && single) LWNET_SIMD_FMA_AS(__m128, _mm_fmadd_ps);
+  if constexpr (sizeof(V) == 16 && !single) LWNET_SIMD_FMA_AS(__m128d, _mm_fmadd_pd);
+#endif
+  constexpr int lanes = static_cast<int>(sizeof(V) / sizeof(T));
+  for (int i = 0; i < lanes; ++i) out[i] = std::fma(a[i], b[i], c[i]);
+  return out;
 }
+#undef LWNET_SIMD_FMA_AS
+
+inline Vec fma(Vec a, Vec b, Vec c) { return fma_lanes(a, b, c); }
 
 // Lane-wise detail::exp_nonpositive: the same operations, so the same bits as the scalar one.
 inline Vec exp_nonpositive(Vec x) {
@@ -94,4 +122,6 @@ inline float horizontal_sum(Vec v) {
 
 inline std::int64_t round_up(std::int64_t n, std::int64_t multiple) { return (n + multiple - 1) / multiple * multiple; }
 
-}  // namespace lwnet::cpu::simd
+}  // namespace simd
+LWNET_CPU_ISA_NAMESPACE_END
+}  // namespace lwnet::cpu

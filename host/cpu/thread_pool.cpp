@@ -5,6 +5,7 @@
 #include <exception>
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 struct ThreadPool::Job {
   Job(Body b, std::int64_t n, int most) : body(b), tasks(n), max_threads(most) {}
@@ -115,4 +116,5 @@ void ThreadPool::run(std::int64_t tasks, int threads, Body body) {
   if (job->error) std::rethrow_exception(job->error);
 }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

@@ -13,6 +13,8 @@
 // callers combine partial results in task order.
 #pragma once
 
+#include "cpu/cpu_isa.hpp"
+
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -23,6 +25,7 @@
 #include <vector>
 
 namespace lwnet::cpu {
+LWNET_CPU_ISA_NAMESPACE_BEGIN
 
 // A non-owning reference to a callable (the callable must outlive the call it is passed to).
 template <class Signature>
@@ -99,4 +102,5 @@ void parallel_for(ThreadPool& pool, std::int64_t count, std::int64_t chunk, std:
   });
 }
 
+LWNET_CPU_ISA_NAMESPACE_END
 }  // namespace lwnet::cpu

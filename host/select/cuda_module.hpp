@@ -4,11 +4,11 @@
 // Where the module is looked for, in order (the first that loads and matches this build wins):
 //   1. $LWNET_CUDA_BACKEND, when set: that file only;
 //   2. beside the program or shared library holding this code (dladdr), and in ../<libdir> from
-//      there (an installed bin/lwnet finds lib/liblwnet_cuda_backend.so);
+//      there (the installed liblwnet.so finds the module beside it in lib/, an installed bin/lwnet
+//      in ../lib);
 //   3. the build tree's module (lwnet::lwnet in the build tree only; the installed library does
 //      not look into the build tree);
-//   4. the dynamic linker's search path (the program's run path, which the installed CMake package
-//      points at its library folder, LD_LIBRARY_PATH, ld.so.cache);
+//   4. the dynamic linker's search path (the program's run path, LD_LIBRARY_PATH, ld.so.cache);
 //   5. the install location configured at build time.
 // A module that is missing, fails to load (the CUDA libraries are absent, the address space is
 // limited) or comes from another build is not an error: it becomes the probe's reason.

@@ -18,6 +18,8 @@
 // and in float64 across tiles; every scalar and every reduction is returned in float64.
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -38,7 +40,7 @@ class TransferQueue;
 // An operation whose scratch memory a planner asks about (Backend::workspace_bytes), and its shape:
 // kernel_matmul: Z (m x d), X (n x d), B (n x c).
 enum class WorkspaceOp { kernel_matmul };
-struct WorkspaceShape {
+struct LWNET_API WorkspaceShape {
   std::int64_t m = 0;
   std::int64_t n = 0;
   std::int64_t d = 0;
@@ -52,12 +54,12 @@ enum class Validation {
 };
 // The default level of new backends: LWNET_VALIDATION=full|metadata when set, else full in a debug
 // build of lwnet and metadata in a release build.
-Validation default_validation();
+LWNET_API Validation default_validation();
 
 // The operation families beside the kernel primitives below. A backend that lacks one says so
 // through supports(); asking it for that family throws Unavailable (never a silent fallback).
 enum class OpFamily { kernel, blas, solver, nn };
-const char* to_string(OpFamily family);
+LWNET_API const char* to_string(OpFamily family);
 
 // ---- queue and events ------------------------------------------------------------------------
 // Each backend queues its work in order on one queue: the CPU backend's queue is the calling
@@ -79,7 +81,7 @@ const char* to_string(OpFamily family);
 //   - An Event is an immutable value. Copies may be waited on from any thread, by any backend:
 //     backends on the same device (the usual case), CUDA backends on other devices, the CPU
 //     backend; and they stay valid after the backend that recorded them is destroyed.
-class Event {
+class LWNET_API Event {
  public:
   // An event whose work is already complete: waiting on it does nothing.
   Event() = default;
@@ -103,7 +105,7 @@ class Event {
   void (*host_wait_)(void* handle) = nullptr;
 };
 
-class Backend {
+class LWNET_API Backend {
  public:
   Backend() = default;
   Backend(const Backend&) = delete;
@@ -324,7 +326,7 @@ class Backend {
 };
 
 template <class T>
-Matrix<T> Backend::allocate(std::int64_t rows, std::int64_t cols) {
+inline Matrix<T> Backend::allocate(std::int64_t rows, std::int64_t cols) {
   Allocation a = allocate_checked(rows, cols, sizeof(T));
   const Device d = device();
   const MemorySpace space = memory_space();
@@ -333,21 +335,21 @@ Matrix<T> Backend::allocate(std::int64_t rows, std::int64_t cols) {
 }
 
 template <class T>
-Matrix<T> Backend::upload(MatrixView<const T> host) {
+inline Matrix<T> Backend::upload(MatrixView<const T> host) {
   Matrix<T> out = allocate<T>(host.rows(), host.cols());
   copy(host, out.view());
   return out;
 }
 
 template <class T>
-Matrix<T> Backend::download(MatrixView<const T> src) {
+inline Matrix<T> Backend::download(MatrixView<const T> src) {
   Matrix<T> out = Matrix<T>::host(src.rows(), src.cols());
   copy(src, out.view());
   return out;
 }
 
 template <class T>
-void Backend::copy(MatrixView<const T> src, MatrixView<T> dst) {
+inline void Backend::copy(MatrixView<const T> src, MatrixView<T> dst) {
   copy_bytes(CopyRegion{src.data(), src.ld(), src.rows(), src.cols(), src.space(), src.device(), src.batch_count(),
                         src.batch_stride()},
              CopyRegion{dst.data(), dst.ld(), dst.rows(), dst.cols(), dst.space(), dst.device(), dst.batch_count(),
@@ -358,18 +360,18 @@ void Backend::copy(MatrixView<const T> src, MatrixView<T> dst) {
 // ---- choosing a backend ---------------------------------------------------------------------
 
 // The CPU reference backend. threads <= 0: OpenMP's default (all cores).
-std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
+LWNET_API std::unique_ptr<Backend> make_cpu_backend(int threads = 0);
 
 // The backend for `device`. Device::automatic picks CUDA device 0 when usable, else the CPU.
 // Throws Unavailable when a CUDA device is asked for and cannot be used (with the reason).
 // Provided by lwnet::lwnet.
-std::unique_ptr<Backend> make_backend(Device device);
+LWNET_API std::unique_ptr<Backend> make_backend(Device device);
 
-struct BackendChoice {
+struct LWNET_API BackendChoice {
   std::unique_ptr<Backend> backend;
   std::string reason;  // why this backend was chosen, e.g. "no CUDA device: cudaErrorNoDevice ..."
 };
 // Like make_backend, and says why the device was chosen (for `auto`: why CUDA was or was not used).
-BackendChoice select_backend(Device device);
+LWNET_API BackendChoice select_backend(Device device);
 
 }  // namespace lwnet

@@ -7,6 +7,8 @@
 // gemm_strided_batched takes batched views; the others refuse them.
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <cstdint>
 
 #include "lwnet/matrix.hpp"
@@ -15,7 +17,7 @@ namespace lwnet {
 
 enum class Transpose { no, yes };
 
-class Blas {
+class LWNET_API Blas {
  public:
   Blas() = default;
   Blas(const Blas&) = delete;

@@ -1,6 +1,8 @@
 // Where computation runs: the CPU, a CUDA device, or "auto" (CUDA when usable, else CPU).
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,7 +11,7 @@
 
 namespace lwnet {
 
-struct Device {
+struct LWNET_API Device {
   enum class Kind { cpu, cuda, automatic };
 
   Kind kind = Kind::automatic;
@@ -35,7 +37,7 @@ struct Device {
 
 // What the CUDA runtime says about this machine. Any runtime error while asking means "no GPU";
 // the error text is kept as the reason.
-struct CudaProbe {
+struct LWNET_API CudaProbe {
   bool compiled = false;           // this build of lwnet includes the CUDA backend
   int device_count = 0;            // usable CUDA devices
   std::vector<std::string> names;  // one per device, e.g. "NVIDIA H100 80GB HBM3 (sm_90, 79 GiB)"
@@ -46,6 +48,6 @@ struct CudaProbe {
 };
 
 // Asks the CUDA runtime (never throws). Provided by lwnet::lwnet.
-CudaProbe probe_cuda();
+LWNET_API CudaProbe probe_cuda();
 
 }  // namespace lwnet

@@ -1,6 +1,8 @@
 // Reading data files. Errors throw IoError naming the file, and the row and column where known.
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -12,7 +14,7 @@
 namespace lwnet {
 
 // A numeric table from a CSV file.
-struct CsvTable {
+struct LWNET_API CsvTable {
   Matrix<float> values;             // (rows, cols) host, finite
   std::vector<std::string> header;  // column names when the first row is a header, else empty
 };
@@ -29,12 +31,12 @@ struct CsvTable {
 //    -.5, 5., 1E5, 2.5e-3). Not numbers: decimal commas or thousands separators ("1,5", named as
 //    such), hex, '1e', '+-1', '1.2.3'. NaN, infinities (any spelling) and values beyond float32
 //    are rejected; values below its smallest subnormal read as zero.
-CsvTable read_csv(const std::string& path);
+LWNET_API CsvTable read_csv(const std::string& path);
 // The same for text already in memory; `source` names it in errors.
-CsvTable parse_csv(std::string_view text, const std::string& source);
+LWNET_API CsvTable parse_csv(std::string_view text, const std::string& source);
 
 // Where a data file keeps its labels.
-struct LabelColumn {
+struct LWNET_API LabelColumn {
   enum class Kind { none, first, last, index };
   Kind kind = Kind::none;
   std::int64_t index = 0;  // 0-based, for Kind::index
@@ -44,7 +46,7 @@ struct LabelColumn {
 };
 
 // A data table: numeric features and, when a label column is named, the labels as text.
-struct Table {
+struct LWNET_API Table {
   Matrix<float> X;                  // (rows, features) host, finite
   std::vector<std::string> labels;  // one per row when a label column was read, else empty
   std::vector<std::string> header;  // the header's cells (label column included), when there is one
@@ -58,30 +60,30 @@ struct Table {
 // features (and kept in Table::sample_shape). IDX files hold no label column. Either may be gzip-compressed, in one member or
 // several (detected from the content). Regular files and pipes are read; a directory or a device
 // is an IoError.
-Table read_table(const std::string& path, LabelColumn label_column = {});
-Table parse_csv_table(std::string_view text, const std::string& source, LabelColumn label_column = {});
+LWNET_API Table read_table(const std::string& path, LabelColumn label_column = {});
+LWNET_API Table parse_csv_table(std::string_view text, const std::string& source, LabelColumn label_column = {});
 
 // One label per line (any integer or string; UTF-8 text, quoted as CSV cells are), or an IDX file
 // of one dimension. A blank line before the last label is an empty label (an IoError naming the
 // line); blank lines after it are ignored.
-std::vector<std::string> read_labels(const std::string& path);
-std::vector<std::string> parse_labels(std::string_view text, const std::string& source);
+LWNET_API std::vector<std::string> read_labels(const std::string& path);
+LWNET_API std::vector<std::string> parse_labels(std::string_view text, const std::string& source);
 
 // The 10-fold layout of the reference data: DIR/NAME_K.csv, DIR/NAME_K_label.csv,
 // DIR/NAME_K_test.csv and DIR/NAME_K_label_test.csv for fold K.
-struct Fold {
+struct LWNET_API Fold {
   Table train;  // with labels
   Table test;   // with labels
 };
 // `stem` is DIR/NAME; throws IoError naming a missing or malformed file.
-Fold read_fold(const std::string& stem, int k);
+LWNET_API Fold read_fold(const std::string& stem, int k);
 
 // Labels re-indexed 0..c-1 in sorted order: numerically when every label is an integer,
 // lexicographically otherwise (spec 1.4). classes[j] is the original text of class j.
-struct LabelEncoding {
+struct LWNET_API LabelEncoding {
   Labels labels;
   std::vector<std::string> classes;
 };
-LabelEncoding encode_labels(const std::vector<std::string>& raw);
+LWNET_API LabelEncoding encode_labels(const std::vector<std::string>& raw);
 
 }  // namespace lwnet

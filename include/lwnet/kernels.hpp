@@ -6,6 +6,8 @@
 //   laplacian   k(a, b) = exp(-||a - b||_1 / sigma)
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <string>
 #include <string_view>
 
@@ -13,7 +15,7 @@ namespace lwnet {
 
 enum class KernelKind { gaussian, linear, polynomial, laplacian };
 
-struct GramParams {
+struct LWNET_API GramParams {
   KernelKind kind = KernelKind::gaussian;
   double sigma = 1.0;  // gaussian, laplacian: width, > 0
   double gamma = 1.0;  // polynomial: scale of a . b
@@ -32,25 +34,25 @@ struct GramParams {
 
 // Throws InvalidArgument when a parameter is out of range (sigma <= 0 or non-finite, ...).
 // `context` names the caller in the message.
-void validate(const GramParams& params, std::string_view context);
+LWNET_API void validate(const GramParams& params, std::string_view context);
 
 // The kernel whose values are the squares of `params`' values: k'(a, b) = k(a, b)^2.
 // Every supported family is closed under squaring (gaussian: sigma / sqrt 2; laplacian: sigma / 2;
 // linear: polynomial of degree 2 with coef0 0; polynomial: twice the degree). Used to get
 // sum_ij K_ij^2 from one fused K . 1 pass.
-GramParams squared_kernel(const GramParams& params);
+LWNET_API GramParams squared_kernel(const GramParams& params);
 
 // "gaussian(sigma=0.5)" and friends.
-std::string to_string(const GramParams& params);
-const char* to_string(KernelKind kind);
-KernelKind parse_kernel_kind(std::string_view text);
+LWNET_API std::string to_string(const GramParams& params);
+LWNET_API const char* to_string(KernelKind kind);
+LWNET_API KernelKind parse_kernel_kind(std::string_view text);
 
 // Normalisation of HSIC (spec section 0). Same numerator tr(K H L H), different denominators:
 //   code      ||HK||_F ||HL||_F    (the reference implementation's choice; the default)
 //   textbook  ||HKH||_F ||HLH||_F
 enum class HsicNormalization { none, code, textbook };
 
-const char* to_string(HsicNormalization normalization);
-HsicNormalization parse_hsic_normalization(std::string_view text);
+LWNET_API const char* to_string(HsicNormalization normalization);
+LWNET_API HsicNormalization parse_hsic_normalization(std::string_view text);
 
 }  // namespace lwnet

@@ -5,6 +5,8 @@
 // layer's outputs. Everything here is in lwnet::kme; the trained networks are lwnet::net (net.hpp).
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -38,14 +40,14 @@ enum class Selection {
   validation,
 };
 
-const char* to_string(RhoMethod method);
-const char* to_string(Predictor predictor);
-const char* to_string(Selection selection);
-RhoMethod parse_rho_method(const std::string& text);
-Predictor parse_predictor(const std::string& text);
-Selection parse_selection(const std::string& text);
+LWNET_API const char* to_string(RhoMethod method);
+LWNET_API const char* to_string(Predictor predictor);
+LWNET_API const char* to_string(Selection selection);
+LWNET_API RhoMethod parse_rho_method(const std::string& text);
+LWNET_API Predictor parse_predictor(const std::string& text);
+LWNET_API Selection parse_selection(const std::string& text);
 
-struct KmeOptions {
+struct LWNET_API KmeOptions {
   // Bounds validate() enforces: generous for any real fit (the paper's protocol uses at most 29
   // layers and 40 widths), and what keeps a typo from allocating or running without end.
   static constexpr int kMaxLayersLimit = 1000;
@@ -84,7 +86,7 @@ struct KmeOptions {
 //   column j < c:   (1 / rho_j) sum_{i in S_j} k_sigma(z_i, z)
 //   extra column e: sum_{i in extra_rows[e]} k_sigma(z_i, z)
 // with z_i the stored training rows of the layer's input.
-struct KmeLayer {
+struct LWNET_API KmeLayer {
   double sigma = 0.0;        // s_l: the layer's kernel width
   double sigma_beta = 0.0;   // s_beta: the width of the HSIC kernel on its output
   double hsic = 0.0;         // normalised HSIC (code variant) of the layer's training output
@@ -101,7 +103,7 @@ struct KmeLayer {
   }
 };
 
-struct KmeModel {
+struct LWNET_API KmeModel {
   static constexpr int kFormatVersion = 1;
 
   KmeOptions options;
@@ -125,7 +127,7 @@ struct KmeModel {
 };
 
 // Reported after each width tried, after each accepted layer, and once when growing stops.
-struct LayerProgress {
+struct LWNET_API LayerProgress {
   enum class Event { width_tried, layer_accepted, stopped };
   Event event = Event::layer_accepted;
   int layer = 0;                       // 1-based: the layer being grown (or, when stopped, the count)
@@ -147,40 +149,40 @@ using ProgressCallback = std::function<void(const LayerProgress&)>;
 // Fits the network on already-preprocessed training data X (n x d, host) with labels 0..c-1.
 // `classes` names the classes (size c). The returned model holds everything prediction needs;
 // its preprocessing fields are left for the caller (see train()).
-KmeModel fit_kme(Backend& backend, MatrixView<const float> X, const Labels& labels,
+LWNET_API KmeModel fit_kme(Backend& backend, MatrixView<const float> X, const Labels& labels,
                  const std::vector<std::string>& classes, const KmeOptions& options,
                  const ProgressCallback& progress = {});
 
 // Preprocessing of the raw training data (spec 1.5): noise (std `noise`, seeded by
 // options.seed) added to the raw X, then standardisation with the training statistics.
-struct TrainConfig {
+struct LWNET_API TrainConfig {
   KmeOptions options;
   StandardizeMode standardize = StandardizeMode::train;
   double noise = 0.0;
 };
 
 // Preprocesses raw training data as `config` says and fits the network.
-KmeModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
+LWNET_API KmeModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
                const std::vector<std::string>& classes, const TrainConfig& config,
                const ProgressCallback& progress = {});
 
 // The model's preprocessing applied to a raw batch (host copy).
-Matrix<float> preprocess(const KmeModel& model, MatrixView<const float> X_raw);
+LWNET_API Matrix<float> preprocess(const KmeModel& model, MatrixView<const float> X_raw);
 
 // Last-layer outputs Z^L (m x m_L, host) of a raw batch (host).
-Matrix<float> transform(Backend& backend, const KmeModel& model, MatrixView<const float> X_raw);
+LWNET_API Matrix<float> transform(Backend& backend, const KmeModel& model, MatrixView<const float> X_raw);
 
 // Class indices (0..c-1) of a raw batch with the model's predictor.
-std::vector<int> predict(Backend& backend, const KmeModel& model, MatrixView<const float> X_raw);
+LWNET_API std::vector<int> predict(Backend& backend, const KmeModel& model, MatrixView<const float> X_raw);
 
 // Class indices from last-layer outputs (m x m_L, host) with the model's predictor.
-std::vector<int> predict_from_outputs(Backend& backend, const KmeModel& model, MatrixView<const float> outputs);
+LWNET_API std::vector<int> predict_from_outputs(Backend& backend, const KmeModel& model, MatrixView<const float> outputs);
 
 // Model files: the safetensors layout (8-byte little-endian header length, JSON header with
 // dtype/shape/data_offsets and a string-to-string __metadata__, then little-endian tensors).
 // save_model writes a temporary file and renames it over `path`; load_model validates everything
 // and throws IoError naming the file.
-void save_model(const KmeModel& model, const std::string& path);
-KmeModel load_model(const std::string& path);
+LWNET_API void save_model(const KmeModel& model, const std::string& path);
+LWNET_API KmeModel load_model(const std::string& path);
 
 }  // namespace lwnet::kme

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lwnet/export.h"  /* LWNET_API: what the shared library exports */
 #include "lwnet/version.h" /* LWNET_VERSION_MAJOR, _MINOR, _PATCH: macros only */
 
 #ifdef __cplusplus
@@ -75,17 +76,17 @@ enum {
  * call of a function returning lwnet_status (or until the thread ends); copy it to keep it.
  * Functions that return void, a string or a number (the *_free functions, lwnet_version,
  * lwnet_status_string, lwnet_last_error) leave it as it is. */
-const char* lwnet_last_error(void);
+LWNET_API const char* lwnet_last_error(void);
 
 /* A fixed name for a status ("LWNET_INVALID_ARGUMENT"; "unknown status" for other values), in
  * static storage. Thread-safe. */
-const char* lwnet_status_string(lwnet_status status);
+LWNET_API const char* lwnet_status_string(lwnet_status status);
 
 /* ---- version ------------------------------------------------------------------------------- */
 
 /* The library's version at run time, "MAJOR.MINOR.PATCH" (compare LWNET_VERSION_MAJOR/MINOR/PATCH,
  * the version a program was compiled against). Static storage. Thread-safe. */
-const char* lwnet_version(void);
+LWNET_API const char* lwnet_version(void);
 
 /* ---- matrices: views of caller memory --------------------------------------------------------- */
 
@@ -139,21 +140,37 @@ typedef struct lwnet_backend lwnet_backend;
  * CUDA device loads lwnet's CUDA backend module; "cpu" never does.
  * Errors: LWNET_INVALID_ARGUMENT (unknown text), LWNET_UNAVAILABLE (a CUDA device was asked for
  * and cannot be used; the message says why), LWNET_CUDA_ERROR. Thread-safe. */
-lwnet_status lwnet_backend_create(const char* device, lwnet_backend** out);
+LWNET_API lwnet_status lwnet_backend_create(const char* device, lwnet_backend** out);
+
+/* Makes a backend on CUDA device `device` that queues all its work on the caller's `stream` (a
+ * cudaStream_t the caller created on that device, passed as void*): its kernels, its cuBLAS and
+ * cuSOLVER calls, its copies and its stream-ordered allocations. The stream must outlive the
+ * backend and every matrix made with it; NULL (the legacy default stream), cudaStreamLegacy and
+ * cudaStreamPerThread are refused. Work on this backend follows work the caller queued on `stream`
+ * before it; calls that return host values (HSIC, a fit's model) wait for the stream.
+ * Errors: LWNET_INVALID_ARGUMENT (a refused stream, a negative device), LWNET_UNAVAILABLE (no
+ * CUDA backend in this build or on this machine, or the device cannot be used: the message says
+ * why), LWNET_CUDA_ERROR. */
+LWNET_API lwnet_status lwnet_backend_create_on_stream(int32_t device, void* stream, lwnet_backend** out);
+
+/* The CUDA stream a CUDA backend queues its work on (lwnet's own stream of the device, or the
+ * caller's), as a cudaStream_t in *stream, for the caller to order its own work after lwnet's.
+ * Errors: LWNET_INVALID_ARGUMENT for a CPU backend. */
+LWNET_API lwnet_status lwnet_backend_stream(lwnet_backend* backend, void** stream);
 
 /* Releases a backend (NULL: nothing). Models made with it stay valid: they live in host memory. */
-void lwnet_backend_free(lwnet_backend* backend);
+LWNET_API void lwnet_backend_free(lwnet_backend* backend);
 
 /* One line describing the backend, e.g. "cpu (OpenBLAS 0.3.21, 16 threads)" or "cuda:0 (NVIDIA
  * H100 80GB HBM3, sm_90)". The text belongs to the backend. */
-lwnet_status lwnet_backend_description(const lwnet_backend* backend, const char** out);
+LWNET_API lwnet_status lwnet_backend_description(const lwnet_backend* backend, const char** out);
 
 /* Why this device was chosen (for "auto": why CUDA was or was not used). Belongs to the backend. */
-lwnet_status lwnet_backend_reason(const lwnet_backend* backend, const char** out);
+LWNET_API lwnet_status lwnet_backend_reason(const lwnet_backend* backend, const char** out);
 
 /* The memory the backend computes in: LWNET_MEMORY_HOST for the CPU, LWNET_MEMORY_CUDA and the
  * device ordinal for a GPU. Views in that memory are used in place; host views are copied to it. */
-lwnet_status lwnet_backend_memory(const lwnet_backend* backend, lwnet_memory* memory, int32_t* device);
+LWNET_API lwnet_status lwnet_backend_memory(const lwnet_backend* backend, lwnet_memory* memory, int32_t* device);
 
 /* ---- kernels ---------------------------------------------------------------------------------- */
 
@@ -212,7 +229,7 @@ static inline lwnet_kernel lwnet_kernel_polynomial(int32_t degree, double gamma,
 
 /* out (m x n) = K(Z, X) for Z (m x d) and X (n x d): the Gram matrix, materialised. When Z and X
  * are the same view, the diagonal of a Gaussian or Laplacian kernel is exactly 1. */
-lwnet_status lwnet_gram(lwnet_backend* backend, const lwnet_matrix* Z, const lwnet_matrix* X, const lwnet_kernel* kernel,
+LWNET_API lwnet_status lwnet_gram(lwnet_backend* backend, const lwnet_matrix* Z, const lwnet_matrix* X, const lwnet_kernel* kernel,
                         const lwnet_matrix* out);
 
 /* How HSIC is normalised: both divide tr(KHLH) by norms of the centred kernels. */
@@ -235,25 +252,25 @@ typedef struct lwnet_hsic_result {
 /* HSIC between the kernel on X (n x d) and the labels' kernel L = Y Y^T (one-hot Y), without an
  * n x n buffer. `labels` is a host array of `count` == n class indices in [0, num_classes).
  * A single class with a normalisation is LWNET_INVALID_ARGUMENT (the labels' centred norm is 0). */
-lwnet_status lwnet_hsic_labels(lwnet_backend* backend, const lwnet_matrix* X, const int32_t* labels, int64_t count,
+LWNET_API lwnet_status lwnet_hsic_labels(lwnet_backend* backend, const lwnet_matrix* X, const int32_t* labels, int64_t count,
                                int32_t num_classes, const lwnet_kernel* kernel,
                                lwnet_hsic_normalization normalization, lwnet_hsic_result* out);
 
 /* HSIC between kx on X (n x dx) and ky on Y (n x dy), streamed (no n x n buffer). */
-lwnet_status lwnet_hsic(lwnet_backend* backend, const lwnet_matrix* X, const lwnet_kernel* kx, const lwnet_matrix* Y,
+LWNET_API lwnet_status lwnet_hsic(lwnet_backend* backend, const lwnet_matrix* X, const lwnet_kernel* kx, const lwnet_matrix* Y,
                         const lwnet_kernel* ky, lwnet_hsic_normalization normalization, lwnet_hsic_result* out);
 
 /* Class-wise kernel mean embeddings of X (n x d) evaluated at Z (m x d):
  * out (m x num_classes)(a, j) = (1 / n_j) sum_{i in class j} k(x_i, z_a). `labels` as in
  * lwnet_hsic_labels (count == n); every class needs a sample. */
-lwnet_status lwnet_class_mean_embeddings(lwnet_backend* backend, const lwnet_matrix* Z, const lwnet_matrix* X,
+LWNET_API lwnet_status lwnet_class_mean_embeddings(lwnet_backend* backend, const lwnet_matrix* Z, const lwnet_matrix* X,
                                          const int32_t* labels, int64_t count, int32_t num_classes,
                                          const lwnet_kernel* kernel, const lwnet_matrix* out);
 
 /* The median heuristic for a Gaussian width: the median pairwise Euclidean distance between the
  * rows of a random subsample of min(n, sample_size) rows of X (sample_size >= 2; 200 is lwnet's
  * default), drawn with `seed`. */
-lwnet_status lwnet_median_sigma(lwnet_backend* backend, const lwnet_matrix* X, uint64_t seed, int64_t sample_size,
+LWNET_API lwnet_status lwnet_median_sigma(lwnet_backend* backend, const lwnet_matrix* X, uint64_t seed, int64_t sample_size,
                                 double* out);
 
 /* ---- training configuration --------------------------------------------------------------------- */
@@ -264,10 +281,10 @@ typedef struct lwnet_config lwnet_config;
 /* A configuration with the defaults of `lwnet train` for `method`: "kme" (the closed-form
  * layer-wise network) or "backprop" (a network trained by SGD or Adam).
  * Errors: LWNET_INVALID_ARGUMENT for another method. */
-lwnet_status lwnet_config_create(const char* method, lwnet_config** out);
+LWNET_API lwnet_status lwnet_config_create(const char* method, lwnet_config** out);
 
 /* Releases a configuration (NULL: nothing). Models fitted with it do not need it. */
-void lwnet_config_free(lwnet_config* config);
+LWNET_API void lwnet_config_free(lwnet_config* config);
 
 /* Sets one option, named and spelt as the `lwnet train` flag without its dashes, the value as text
  * read as the command line reads it (a whole decimal number within the option's range; no "0x10",
@@ -284,10 +301,10 @@ void lwnet_config_free(lwnet_config* config);
  * an unknown key, a key of the other method, a value that does not parse or is out of range.
  * Checks that involve several options (momentum with adam, argmax with max-layers 0) or the data
  * (an image shape against the features, k-NN's k against the samples) are made by lwnet_fit. */
-lwnet_status lwnet_config_set(lwnet_config* config, const char* key, const char* value);
+LWNET_API lwnet_status lwnet_config_set(lwnet_config* config, const char* key, const char* value);
 
 /* The configuration's method: "kme" or "backprop" (static storage). */
-lwnet_status lwnet_config_method(const lwnet_config* config, const char** out);
+LWNET_API lwnet_status lwnet_config_method(const lwnet_config* config, const char** out);
 
 /* ---- models --------------------------------------------------------------------------------- */
 
@@ -335,24 +352,24 @@ typedef int (*lwnet_progress_fn)(const lwnet_progress* progress, void* user_data
  * Errors: LWNET_INVALID_ARGUMENT (bad views, labels or combination of options, naming them),
  * LWNET_NUMERICAL_ERROR (e.g. a diverging loss: lower lr), LWNET_CANCELLED, LWNET_CUDA_ERROR,
  * LWNET_OUT_OF_MEMORY. *out is set only on success. */
-lwnet_status lwnet_fit(lwnet_backend* backend, const lwnet_config* config, const lwnet_matrix* X,
+LWNET_API lwnet_status lwnet_fit(lwnet_backend* backend, const lwnet_config* config, const lwnet_matrix* X,
                        const int32_t* labels, int64_t count, int32_t num_classes, const char* const* class_names,
                        lwnet_progress_fn progress, void* user_data, lwnet_model** out);
 
 /* Releases a model (NULL: nothing). */
-void lwnet_model_free(lwnet_model* model);
+LWNET_API void lwnet_model_free(lwnet_model* model);
 
 /* The model's method: "kme" or "backprop" (static storage). */
-lwnet_status lwnet_model_method(const lwnet_model* model, const char** out);
+LWNET_API lwnet_status lwnet_model_method(const lwnet_model* model, const char** out);
 /* c, the number of classes. */
-lwnet_status lwnet_model_num_classes(const lwnet_model* model, int32_t* out);
+LWNET_API lwnet_status lwnet_model_num_classes(const lwnet_model* model, int32_t* out);
 /* d, the features of each input row. */
-lwnet_status lwnet_model_input_dim(const lwnet_model* model, int64_t* out);
+LWNET_API lwnet_status lwnet_model_input_dim(const lwnet_model* model, int64_t* out);
 /* The columns lwnet_model_transform writes (see there). */
-lwnet_status lwnet_model_output_dim(const lwnet_model* model, int64_t* out);
+LWNET_API lwnet_status lwnet_model_output_dim(const lwnet_model* model, int64_t* out);
 /* The name of class j (0 <= j < c), as given to lwnet_fit or read from the model file. Belongs to
  * the model. */
-lwnet_status lwnet_model_class_name(const lwnet_model* model, int32_t j, const char** out);
+LWNET_API lwnet_status lwnet_model_class_name(const lwnet_model* model, int32_t j, const char** out);
 
 /* Prediction. X (m x d) is raw data, as given to lwnet_fit (the model applies its own
  * preprocessing), float32 in host memory or the backend's device; `backend` may be any backend,
@@ -360,31 +377,31 @@ lwnet_status lwnet_model_class_name(const lwnet_model* model, int32_t j, const c
  * backend's device; the backend's work is complete when these functions return. */
 
 /* predictions: a host array of `count` == m class indices in [0, c). */
-lwnet_status lwnet_model_predict(lwnet_backend* backend, const lwnet_model* model, const lwnet_matrix* X,
+LWNET_API lwnet_status lwnet_model_predict(lwnet_backend* backend, const lwnet_model* model, const lwnet_matrix* X,
                                  int32_t* predictions, int64_t count);
 
 /* out (m x c): per-class scores whose row-wise maximum (the first one) is the
  * prediction. backprop: the network's outputs (logits; a softmax of a row gives the class
  * probabilities of a cross-entropy model). kme: LWNET_UNAVAILABLE: its predictor (k-NN, nearest
  * class mean) gives no per-class score; use lwnet_model_transform. */
-lwnet_status lwnet_model_scores(lwnet_backend* backend, const lwnet_model* model, const lwnet_matrix* X,
+LWNET_API lwnet_status lwnet_model_scores(lwnet_backend* backend, const lwnet_model* model, const lwnet_matrix* X,
                                 const lwnet_matrix* out);
 
 /* out (m x lwnet_model_output_dim): the features the model predicts from.
  * kme: the last layer's outputs Z^L (column j < c: the RKHS-normalised class mean embedding of
  * class j at the row; then the extra columns; with no layer: the preprocessed input).
  * backprop: the network's outputs (logits, m x c), as lwnet_model_scores. */
-lwnet_status lwnet_model_transform(lwnet_backend* backend, const lwnet_model* model, const lwnet_matrix* X,
+LWNET_API lwnet_status lwnet_model_transform(lwnet_backend* backend, const lwnet_model* model, const lwnet_matrix* X,
                                    const lwnet_matrix* out);
 
 /* Writes the model to `path` (safetensors layout, as `lwnet train --out`): a temporary file in the
  * same folder renamed over `path` once complete, so `path` is never left half-written.
  * Errors: LWNET_IO_ERROR naming the file. */
-lwnet_status lwnet_model_save(const lwnet_model* model, const char* path);
+LWNET_API lwnet_status lwnet_model_save(const lwnet_model* model, const char* path);
 
 /* Reads a model of either method saved by lwnet_model_save or `lwnet train --out`.
  * Errors: LWNET_IO_ERROR naming the file (missing, not an lwnet model, damaged). */
-lwnet_status lwnet_model_load(const char* path, lwnet_model** out);
+LWNET_API lwnet_status lwnet_model_load(const char* path, lwnet_model** out);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -12,6 +12,8 @@
 // refused by a ":bn" net.
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -28,7 +30,7 @@ namespace lwnet::net {
 // `dense:WIDTHxDEPTH` (DEPTH hidden layers of WIDTH units, then a linear readout) or
 // `conv:WIDTH:S1,S2,...` (3x3 SAME convolutions of WIDTH channels with those strides, then
 // global average pooling and a linear readout), each optionally followed by `:bn`.
-struct Architecture {
+struct LWNET_API Architecture {
   enum class Kind { dense, conv };
   static constexpr std::int64_t kMaxWidth = 1 << 16;
   static constexpr int kMaxDepth = 1000;
@@ -46,7 +48,7 @@ struct Architecture {
 };
 
 // Height x width x channels of an image input, HWC order in each row.
-struct ImageShape {
+struct LWNET_API ImageShape {
   std::int64_t height = 0;
   std::int64_t width = 0;
   std::int64_t channels = 0;
@@ -63,17 +65,17 @@ enum class Init { ntk, standard };
 enum class LossKind { cross_entropy, mse };
 enum class OptimizerKind { sgd, adam };
 
-const char* to_string(Method m);
-const char* to_string(Init i);
-const char* to_string(LossKind l);
-const char* to_string(OptimizerKind o);
+LWNET_API const char* to_string(Method m);
+LWNET_API const char* to_string(Init i);
+LWNET_API const char* to_string(LossKind l);
+LWNET_API const char* to_string(OptimizerKind o);
 // Each throws InvalidArgument listing the accepted names.
-Method parse_method(const std::string& text);
-Init parse_init(const std::string& text);
-LossKind parse_loss(const std::string& text);
-OptimizerKind parse_optimizer(const std::string& text);
+LWNET_API Method parse_method(const std::string& text);
+LWNET_API Init parse_init(const std::string& text);
+LWNET_API LossKind parse_loss(const std::string& text);
+LWNET_API OptimizerKind parse_optimizer(const std::string& text);
 
-struct NetOptions {
+struct LWNET_API NetOptions {
   static constexpr int kMaxEpochs = 1000000;
   static constexpr std::int64_t kMaxBatchSize = 1 << 24;
 
@@ -104,10 +106,10 @@ struct NetOptions {
 // The default step size: under the NTK parameterisation a weight's update moves a layer's output
 // fan_in times less than under the standard one (SGD) or sqrt(fan_in) times less (Adam), so its
 // steps are larger: sgd 1 (ntk) or 0.05 (standard); adam 0.01 (ntk) or 0.001 (standard).
-double default_learning_rate(OptimizerKind optimizer, Init init);
+LWNET_API double default_learning_rate(OptimizerKind optimizer, Init init);
 
 // One epoch's figures. Accuracies are NaN where there was nothing to measure.
-struct EpochRecord {
+struct LWNET_API EpochRecord {
   int epoch = 0;                  // 1-based
   double loss = 0.0;              // mean training loss over the epoch's batches
   double train_accuracy = 0.0;    // of the live network on each batch before its update
@@ -120,7 +122,7 @@ using EpochCallback = std::function<void(const EpochRecord&)>;
 // Where training stands inside an epoch: reported before each batch is queued, from the host and
 // without waiting for the device, so a caller can stop a long epoch (throw, e.g. Cancelled)
 // within one batch.
-struct BatchProgress {
+struct LWNET_API BatchProgress {
   int epoch = 0;             // 1-based
   std::int64_t batch = 0;    // 1-based, of `batches`
   std::int64_t batches = 0;  // per epoch
@@ -129,12 +131,12 @@ using BatchCallback = std::function<void(const BatchProgress&)>;
 
 // A parameter tensor of the trained network, on the host: "layer.1.weight" (fan_in x fan_out),
 // "layer.1.bias" (1 x fan_out), ..., "readout.weight", "readout.bias".
-struct NamedTensor {
+struct LWNET_API NamedTensor {
   std::string name;
   Matrix<float> value;
 };
 
-struct NetModel {
+struct LWNET_API NetModel {
   static constexpr int kFormatVersion = 1;
 
   NetOptions options;
@@ -149,7 +151,7 @@ struct NetModel {
 };
 
 // Held-out data evaluated after every epoch (raw, as given to train()).
-struct EvalSet {
+struct LWNET_API EvalSet {
   MatrixView<const float> X;
   const Labels* labels = nullptr;
 };
@@ -159,24 +161,24 @@ struct EvalSet {
 // same on the CPU at any thread count. `progress` is called after each epoch and
 // `batch_progress` before each batch; either may throw (e.g. Cancelled) to stop training, and
 // nothing is returned then.
-NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
+LWNET_API NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
                const std::vector<std::string>& classes, const NetOptions& options, const EvalSet& test = {},
                const EpochCallback& progress = {}, const BatchCallback& batch_progress = {});
 
 // The network's outputs (logits, m x c, host) for a raw batch, in batches of options.batch_size.
-Matrix<float> outputs(Backend& backend, const NetModel& model, MatrixView<const float> X_raw);
+LWNET_API Matrix<float> outputs(Backend& backend, const NetModel& model, MatrixView<const float> X_raw);
 // Class indices 0..c-1 (the first maximal output).
-std::vector<int> predict(Backend& backend, const NetModel& model, MatrixView<const float> X_raw);
+LWNET_API std::vector<int> predict(Backend& backend, const NetModel& model, MatrixView<const float> X_raw);
 
 // Model files (safetensors, metadata format "lwnet.net"): atomic write; load validates every
 // shape against the architecture and throws IoError naming the file.
-void save_model(const NetModel& model, const std::string& path);
-NetModel load_model(const std::string& path);
+LWNET_API void save_model(const NetModel& model, const std::string& path);
+LWNET_API NetModel load_model(const std::string& path);
 
 }  // namespace lwnet::net
 
 namespace lwnet {
 // The `format` metadata of a model file ("lwnet.kme" or "lwnet.net"), read from its header alone;
 // IoError when the file is not an lwnet model.
-std::string model_format(const std::string& path);
+LWNET_API std::string model_format(const std::string& path);
 }  // namespace lwnet

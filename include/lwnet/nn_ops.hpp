@@ -17,6 +17,8 @@
 // backend must be serialised by the caller (as for every Backend call).
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <cstdint>
 
 #include "lwnet/matrix.hpp"
@@ -28,7 +30,7 @@ enum class Activation { relu, tanh };
 // A 3x3 convolution's input geometry with SAME padding as TensorFlow defines it (the Align code's
 // framework): the output is ceil(H / stride) x ceil(W / stride), the padding total
 // max((out - 1) * stride + 3 - in, 0) split with the smaller half on top/left.
-struct Conv3x3Shape {
+struct LWNET_API Conv3x3Shape {
   std::int64_t height = 0;
   std::int64_t width = 0;
   std::int64_t channels = 0;
@@ -49,13 +51,13 @@ struct Conv3x3Shape {
   }
 };
 
-struct SgdParams {
+struct LWNET_API SgdParams {
   double learning_rate = 0.01;
   double momentum = 0.0;      // 0: plain SGD, the velocity is not used
   double weight_decay = 0.0;  // L2 term added to the gradient (as PyTorch's SGD)
 };
 
-struct AdamParams {
+struct LWNET_API AdamParams {
   double learning_rate = 1e-3;
   double beta1 = 0.9;
   double beta2 = 0.999;
@@ -68,7 +70,7 @@ enum class Distribution { normal, uniform, bernoulli };
 // A seeded draw that every backend reproduces: element (i, j) of a rows x cols view uses counter
 // offset + i * cols + j of a counter-based generator keyed by seed (docs/DESIGN.md, "random
 // draws"), so the numbers depend on neither the backend's thread count nor its launch geometry.
-struct RandomDraw {
+struct LWNET_API RandomDraw {
   Distribution distribution = Distribution::normal;
   std::uint64_t seed = 0;
   std::uint64_t offset = 0;
@@ -76,7 +78,7 @@ struct RandomDraw {
   double b = 1.0;  // normal: standard deviation; uniform: high (exclusive); bernoulli: unused
 };
 
-class NnOps {
+class LWNET_API NnOps {
  public:
   NnOps() = default;
   NnOps(const NnOps&) = delete;

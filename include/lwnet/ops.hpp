@@ -6,6 +6,8 @@
 // Nothing here stores an n x n matrix except hsic_from_grams, which is given two.
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -17,7 +19,7 @@
 namespace lwnet {
 
 // Class labels re-indexed to 0..c-1.
-struct Labels {
+struct LWNET_API Labels {
   std::vector<int> y;  // one per sample, in [0, num_classes)
   int num_classes = 0;
 
@@ -31,9 +33,9 @@ struct Labels {
 
 // Fraction of predictions equal to the labels; InvalidArgument when the sizes differ or there are
 // none.
-double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth);
+LWNET_API double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth);
 
-struct HsicResult {
+struct LWNET_API HsicResult {
   double hsic = 0.0;        // tr(K H L H), biased, without the 1/(n-1)^2 constant
   double normalized = 0.0;  // hsic / (norm_k norm_l) for the chosen normalisation; hsic if none
   double norm_k = 0.0;      // ||HK||_F (code) or ||HKH||_F (textbook); 0 for none
@@ -49,45 +51,45 @@ struct HsicResult {
 // A kernel that is constant on the data (e.g. sigma far above every distance) carries no
 // information: its normalised HSIC is reported as 0. A single class makes the labels' centred
 // norm 0: normalised HSIC is then undefined and InvalidArgument is thrown.
-HsicResult hsic_labels(Backend& backend, MatrixView<const float> X, const Labels& labels,
+LWNET_API HsicResult hsic_labels(Backend& backend, MatrixView<const float> X, const Labels& labels,
                        const GramParams& params,
                        HsicNormalization normalization = HsicNormalization::code);
 
 // General HSIC between kx on X (n x dx) and ky on Y (n x dy), streamed:
 // tr(KHLH) = sum K o L - 2/n (K1).(L1) + (1'K1)(1'L1)/n^2. No n x n buffer.
-HsicResult hsic(Backend& backend, MatrixView<const float> X, const GramParams& x_params,
+LWNET_API HsicResult hsic(Backend& backend, MatrixView<const float> X, const GramParams& x_params,
                 MatrixView<const float> Y, const GramParams& y_params,
                 HsicNormalization normalization = HsicNormalization::code);
 
 // HSIC between two given symmetric Gram matrices K, L (n x n).
-HsicResult hsic_from_grams(Backend& backend, MatrixView<const float> K, MatrixView<const float> L,
+LWNET_API HsicResult hsic_from_grams(Backend& backend, MatrixView<const float> K, MatrixView<const float> L,
                            HsicNormalization normalization = HsicNormalization::code);
 
 // Class-wise kernel mean embeddings evaluated at Z (m x d):
 // out(a, j) = mu_j(z_a) = (1/n_j) sum_{i in S_j} k(x_i, z_a). out is m x c. Every class needs a
 // sample.
-void class_mean_embeddings(Backend& backend, MatrixView<const float> Z, MatrixView<const float> X,
+LWNET_API void class_mean_embeddings(Backend& backend, MatrixView<const float> Z, MatrixView<const float> X,
                            const Labels& labels, const GramParams& params, MatrixView<float> out);
 
 // Within-class RKHS norms of the UNNORMALISED class sums mu_j = sum_{i in S_j} phi(x_i):
 // rho_j = ||mu_j|| = sqrt(sum_{i,i' in S_j} k(x_i, x_i')). Work sum_j n_j^2 d.
-std::vector<double> class_norms(Backend& backend, MatrixView<const float> X, const Labels& labels,
+LWNET_API std::vector<double> class_norms(Backend& backend, MatrixView<const float> X, const Labels& labels,
                                 const GramParams& params);
 
 // Random Fourier feature map for the Gaussian kernel: phi(x) = sqrt(2/D) cos(x omega / sigma + b),
 // omega ~ N(0, I) (d x D), b ~ U[0, 2 pi) (1 x D). phi(x).phi(z) approximates k_sigma(x, z).
-struct RffMap {
+struct LWNET_API RffMap {
   Matrix<float> omega;  // (d, D) host
   Matrix<float> phase;  // (1, D) host
 };
-RffMap make_rff_map(std::int64_t d, std::int64_t features, Rng& rng);
+LWNET_API RffMap make_rff_map(std::int64_t d, std::int64_t features, Rng& rng);
 // out (n x D) = phi(X). The map's host matrices are uploaded to the backend.
-void random_fourier_features(Backend& backend, MatrixView<const float> X, const RffMap& map,
+LWNET_API void random_fourier_features(Backend& backend, MatrixView<const float> X, const RffMap& map,
                              double sigma, MatrixView<float> out);
 
 // The median heuristic (spec 1.2 step 2): the median of all pairwise Euclidean distances of a
 // fresh random subsample of min(n, sample_size) rows (zero diagonal included). Advances rng.
-double median_heuristic_sigma(Backend& backend, MatrixView<const float> X, Rng& rng,
+LWNET_API double median_heuristic_sigma(Backend& backend, MatrixView<const float> X, Rng& rng,
                               std::int64_t sample_size = 200);
 
 }  // namespace lwnet

@@ -1,6 +1,8 @@
 // Preprocessing on host data: per-feature standardisation, and the modes a model applies it in.
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,14 +20,14 @@ enum class StandardizeMode {
 };
 
 // "train", "separate", "none"; parse throws InvalidArgument listing them.
-const char* to_string(StandardizeMode mode);
-StandardizeMode parse_standardize_mode(const std::string& text);
+LWNET_API const char* to_string(StandardizeMode mode);
+LWNET_API StandardizeMode parse_standardize_mode(const std::string& text);
 
 // z = (x - mean) / std with the population std (ddof 0), per column. A column with std 0 maps
 // to 0 (the reference implementation's behaviour), so constant features carry no signal.
 // A batch standardised by its own statistics needs at least kMinRowsOwnStatistics rows: a single
 // row has std 0 in every feature, so it would standardise to all zeros whatever its values.
-struct Standardizer {
+struct LWNET_API Standardizer {
   static constexpr std::int64_t kMinRowsOwnStatistics = 2;
 
   std::vector<double> mean;

@@ -3,12 +3,14 @@
 // so every draw lwnet makes goes through this class.
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <cstdint>
 #include <vector>
 
 namespace lwnet {
 
-class Rng {
+class LWNET_API Rng {
  public:
   explicit Rng(std::uint64_t seed = 0);
 

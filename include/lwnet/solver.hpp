@@ -4,6 +4,8 @@
 // factor is lower triangular.
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <cstdint>
 
 #include "lwnet/blas.hpp"
@@ -13,7 +15,7 @@ namespace lwnet {
 
 enum class Side { left, right };
 
-class Solver {
+class LWNET_API Solver {
  public:
   Solver() = default;
   Solver(const Solver&) = delete;

@@ -13,17 +13,19 @@
 // from page-locked staging memory, and the fences are CUDA events.
 #pragma once
 
+#include "lwnet/export.h"
+
 #include <cstdint>
 
 #include "lwnet/matrix.hpp"
 
 namespace lwnet {
 
-struct CopyFence {
+struct LWNET_API CopyFence {
   std::uint64_t ordinal = 0;  // 1 for the queue's first copy, 2 for the next, ...; 0: no copy
 };
 
-class TransferQueue {
+class LWNET_API TransferQueue {
  public:
   TransferQueue() = default;
   TransferQueue(const TransferQueue&) = delete;

@@ -156,6 +156,15 @@ int main(int argc, char** argv) {
   CHECK(strcmp(lwnet_last_error(), "") == 0);
   CHECK_OK(lwnet_backend_description(backend, &text));
   CHECK(strncmp(text, "cpu", 3) == 0);
+  {
+    /* A CPU backend has no CUDA stream; a backend on a stream needs a usable GPU (this test runs
+       without one, or with one and a stream it did not create: either way, a clear refusal). */
+    void* stream = NULL;
+    lwnet_backend* on_stream = NULL;
+    CHECK(lwnet_backend_stream(backend, &stream) == LWNET_INVALID_ARGUMENT);
+    CHECK(lwnet_backend_create_on_stream(-1, &stream, &on_stream) == LWNET_INVALID_ARGUMENT);
+    CHECK(on_stream == NULL);
+  }
 
   check_kernels(backend);
   snprintf(path, sizeof path, "%s/capi_c_test_kme.safetensors", dir);

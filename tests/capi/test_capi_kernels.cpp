@@ -76,6 +76,55 @@ TEST(CApiKernels, HostViewsOnAGpuBackendMatchTheCpu) {
   lwnet_backend_free(gpu);
 }
 
+// A backend on the caller's stream: here lwnet's own stream of device 0, read back through
+// lwnet_backend_stream (a stream created on the device, as the call asks), so the test needs no
+// CUDA runtime of its own. Both backends give the same Gram matrix bit for bit (the same kernels).
+TEST(CApiKernels, ABackendOnTheCallersStreamMatchesLwnetsOwn) {
+  const CudaProbe probe = probe_cuda();
+  if (!probe.usable()) GTEST_SKIP() << "no usable GPU: " << probe.reason;
+  lwnet_backend* own = nullptr;
+  ASSERT_EQ(lwnet_backend_create("cuda:0", &own), LWNET_OK) << lwnet_last_error();
+  void* stream = nullptr;
+  ASSERT_EQ(lwnet_backend_stream(own, &stream), LWNET_OK) << lwnet_last_error();
+  ASSERT_NE(stream, nullptr);
+  lwnet_backend* callers = nullptr;
+  ASSERT_EQ(lwnet_backend_create_on_stream(0, stream, &callers), LWNET_OK) << lwnet_last_error();
+  void* same = nullptr;
+  ASSERT_EQ(lwnet_backend_stream(callers, &same), LWNET_OK) << lwnet_last_error();
+  EXPECT_EQ(same, stream);
+  const Matrix<float> X = standardized_wine(178);
+  const lwnet_matrix x = view_of(X);
+  const lwnet_kernel kernel = lwnet_kernel_gaussian(2.5);
+  Matrix<float> a = Matrix<float>::host(178, 178), b = Matrix<float>::host(178, 178);
+  const lwnet_matrix a_out = view_of(a), b_out = view_of(b);
+  ASSERT_EQ(lwnet_gram(own, &x, &x, &kernel, &a_out), LWNET_OK) << lwnet_last_error();
+  ASSERT_EQ(lwnet_gram(callers, &x, &x, &kernel, &b_out), LWNET_OK) << lwnet_last_error();
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<std::size_t>(a.size())), 0);
+  EXPECT_EQ(lwnet_backend_create_on_stream(0, nullptr, &callers), LWNET_INVALID_ARGUMENT) << "the legacy stream";
+  lwnet_backend_free(callers);
+  lwnet_backend_free(own);
+}
+
+// Without a usable GPU (or without the CUDA backend) a backend on a stream is unavailable, with
+// the reason; a CPU backend has no stream.
+TEST(CApiKernels, StreamsAreRefusedWithTheReasonWhereThereIsNoCuda) {
+  lwnet_backend* backend = nullptr;
+  EXPECT_EQ(lwnet_backend_create_on_stream(-1, reinterpret_cast<void*>(0x10), &backend), LWNET_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(lwnet_last_error()).find("negative"), std::string::npos) << lwnet_last_error();
+  EXPECT_EQ(lwnet_backend_create_on_stream(0, reinterpret_cast<void*>(0x10), nullptr), LWNET_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(lwnet_last_error()).find("out"), std::string::npos) << lwnet_last_error();
+  CBackend cpu;
+  void* stream = reinterpret_cast<void*>(0x10);
+  EXPECT_EQ(lwnet_backend_stream(cpu, &stream), LWNET_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(lwnet_last_error()).find("native_stream"), std::string::npos) << lwnet_last_error();
+  EXPECT_EQ(lwnet_backend_stream(nullptr, &stream), LWNET_INVALID_ARGUMENT);
+  const CudaProbe probe = probe_cuda();
+  if (probe.usable()) return;  // the GPU test above covers the working path
+  EXPECT_EQ(lwnet_backend_create_on_stream(0, reinterpret_cast<void*>(0x10), &backend), LWNET_UNAVAILABLE);
+  EXPECT_NE(std::string(lwnet_last_error()).find("cannot use cuda:0"), std::string::npos) << lwnet_last_error();
+  EXPECT_EQ(backend, nullptr);
+}
+
 TEST(CApiKernels, HsicAgainstLabelsEqualsTheCppApiBitwise) {
   CBackend backend;
   auto cpu = make_cpu_backend();

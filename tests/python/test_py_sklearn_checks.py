@@ -9,12 +9,10 @@ from sklearn.utils.estimator_checks import check_estimator
 
 import lwnet
 
-# (estimator class, check name): the reason is in docs/EMBEDDING.md.
-KNOWN_FAILURES = {
-    # The logits of a row depend, at float32 rounding (~1e-6), on where the row sits in its batch
-    # (the CPU GEMM's tile blocking); the predicted classes do not.
-    ("LayerwiseClassifier", "check_methods_sample_order_invariance"),
-}
+# (estimator class, check name) of checks expected to fail, each with its reason in
+# docs/EMBEDDING.md. Empty since the CPU GEMM sums every element in one order, wherever its row
+# sits in the batch (check_methods_sample_order_invariance passes for LayerwiseClassifier).
+KNOWN_FAILURES = set()
 
 
 def estimators():
