@@ -6,7 +6,7 @@
     lwnet.hsic(X, y)                  # normalised HSIC between a Gaussian kernel on X and the labels
 
 Functions: hsic, gram, kme (class mean embeddings), median_sigma, standardize, load (a fitted
-estimator from a model file), backend / devices / probe, version. Estimators (scikit-learn):
+estimator from a model file), backend / cuda_backend (on your CUDA stream) / devices / probe, version. Estimators (scikit-learn):
 KMENetworkClassifier, LayerwiseClassifier. Errors: lwnet.Error and its subclasses; Ctrl-C during
 a fit raises KeyboardInterrupt. docs/EMBEDDING.md ("Python") says which arrays are used without
 a copy, where memory lives, and how threads and the GIL behave.
@@ -14,7 +14,7 @@ a copy, where memory lives, and how threads and the GIL behave.
 
 from . import _lwnet
 from ._estimators import KMENetworkClassifier, LayerwiseClassifier, load
-from ._functions import backend, devices, gram, hsic, kme, median_sigma, probe, standardize
+from ._functions import backend, cuda_backend, devices, gram, hsic, kme, median_sigma, probe, standardize
 
 Error = _lwnet.Error
 InvalidArgument = _lwnet.InvalidArgument
@@ -36,6 +36,6 @@ __version__ = _lwnet.version()
 
 __all__ = [
     "KMENetworkClassifier", "LayerwiseClassifier", "load", "hsic", "gram", "kme", "median_sigma", "standardize",
-    "backend", "devices", "probe", "version", "Error", "InvalidArgument", "IoError", "OutOfMemory", "Unavailable",
+    "backend", "cuda_backend", "devices", "probe", "version", "Error", "InvalidArgument", "IoError", "OutOfMemory", "Unavailable",
     "NumericalError", "CudaError", "Backend", "Kernel",
 ]

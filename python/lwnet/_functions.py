@@ -18,15 +18,42 @@ _local = threading.local()
 
 
 def backend(device="auto"):
-    """The backend (an lwnet.Backend) this thread uses for `device`; .reason says why for 'auto'."""
+    """The backend (an lwnet.Backend) this thread uses for `device`; .reason says why for 'auto'.
+    An lwnet.Backend given as `device` (cuda_backend's, on your stream) is used as it is."""
+    if isinstance(device, _lwnet.Backend):
+        return device
     if not isinstance(device, str):
-        raise TypeError(f"device must be a string ('auto', 'cpu', 'cuda' or 'cuda:N'), got {device!r}")
+        raise TypeError(f"device must be a string ('auto', 'cpu', 'cuda' or 'cuda:N') or an lwnet.Backend, "
+                        f"got {device!r}")
     cache = getattr(_local, "backends", None)
     if cache is None:
         cache = _local.backends = {}
     if device not in cache:
         cache[device] = _lwnet.select_backend(device)
     return cache[device]
+
+
+def cuda_backend(device=0, stream=None):
+    """An lwnet.Backend on CUDA device `device` that queues all its work on your CUDA stream: a
+    cupy.cuda.Stream, a torch.cuda.Stream, or a cudaStream_t as an int. lwnet's work then follows
+    what you queued on that stream before, and your later work on it follows lwnet's. The stream
+    must have been created on that device (not the legacy default stream, 0) and must outlive the
+    backend. Pass the backend as `device=` to lwnet.hsic, gram and kme. Unavailable without a
+    usable GPU, with the reason."""
+    if stream is None:
+        raise TypeError("cuda_backend: give the CUDA stream to queue on (cupy/torch stream or int)")
+    return _lwnet.cuda_backend_on_stream(int(device), _stream_pointer(stream))
+
+
+def _stream_pointer(stream):
+    """cudaStream_t of a CuPy stream (.ptr), a PyTorch stream (.cuda_stream) or an int."""
+    if isinstance(stream, int) and not isinstance(stream, bool):
+        return stream
+    for attribute in ("ptr", "cuda_stream"):
+        value = getattr(stream, attribute, None)
+        if isinstance(value, int):
+            return value
+    raise TypeError(f"stream must be a cupy.cuda.Stream, a torch.cuda.Stream or an int, got {stream!r}")
 
 
 def probe():

@@ -1,5 +1,6 @@
 #include "py_backend.hpp"
 
+#include <cstdint>
 #include <map>
 #include <utility>
 
@@ -7,6 +8,7 @@
 #include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/vector.h>
 
+#include "lwnet/detail/cuda_interop.hpp"
 #include "lwnet/device.hpp"
 #include "lwnet/version.hpp"
 
@@ -48,11 +50,18 @@ PyBackend::PyBackend(BackendChoice choice)
     : backend_(std::move(choice.backend)), reason_(std::move(choice.reason)),
       queue_lock_(lock_for(backend_->device())) {}
 
+PyBackend::PyBackend(std::unique_ptr<Backend> backend, std::string reason)
+    : backend_(std::move(backend)), reason_(std::move(reason)), queue_lock_(std::make_shared<std::mutex>()) {}
+
 void bind_backend(nb::module_& m) {
   nb::class_<PyBackend>(m, "Backend", "The device a computation runs on (lwnet.backend(device) makes one).")
       .def_prop_ro("device", [](PyBackend& b) { return b.backend().device().str(); })
       .def_prop_ro("description", [](PyBackend& b) { return b.backend().description(); })
       .def_prop_ro("reason", &PyBackend::reason, "Why this device was chosen (for 'auto').")
+      .def_prop_ro(
+          "stream",
+          [](PyBackend& b) { return reinterpret_cast<std::uintptr_t>(detail::cuda_stream_of(b.backend())); },
+          "The CUDA stream (cudaStream_t as an int) a CUDA backend queues its work on.")
       .def("__repr__", [](PyBackend& b) { return "<lwnet.Backend " + b.backend().description() + ">"; });
 
   m.def(
@@ -67,6 +76,17 @@ void bind_backend(nb::module_& m) {
         return std::make_unique<PyBackend>(std::move(choice));
       },
       nb::arg("device"));
+  m.def(
+      "cuda_backend_on_stream",
+      [](int device, std::uintptr_t stream) {
+        std::unique_ptr<Backend> b;
+        {
+          const nb::gil_scoped_release release;
+          b = detail::make_cuda_backend_on_stream(device, reinterpret_cast<void*>(stream));
+        }
+        return std::make_unique<PyBackend>(std::move(b), "cuda:" + std::to_string(device) + " on the caller's stream");
+      },
+      nb::arg("device"), nb::arg("stream"));
   m.def("probe_cuda", &probe_dict);
   m.def("version", &version);
   m.def("blas_vendor", &blas_vendor);

@@ -15,10 +15,12 @@ namespace lwnet::py {
 class PyBackend {
  public:
   explicit PyBackend(BackendChoice choice);
+  // A backend on a stream of its own (the caller's CUDA stream): a lock of its own too.
+  PyBackend(std::unique_ptr<Backend> backend, std::string reason);
   Backend& backend() { return *backend_; }
   const std::string& reason() const { return reason_; }
-  // Held for the whole of each call. CUDA backends of one device share their stream, so they
-  // share one lock; each CPU backend has its own.
+  // Held for the whole of each call. CUDA backends of one device share lwnet's stream, so they
+  // share one lock; each CPU backend, and each backend on a caller's stream, has its own.
   std::mutex& queue_lock() { return *queue_lock_; }
 
  private:

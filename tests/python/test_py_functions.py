@@ -112,6 +112,45 @@ class Functions(unittest.TestCase):
         self.assertIs(lwnet.backend("cpu"), b)  # one per thread and device
 
 
+class CallersStream(unittest.TestCase):
+    """lwnet.cuda_backend(device, stream): a backend on the caller's CUDA stream, passed as device=."""
+
+    def test_refusals_without_a_gpu(self):
+        with self.assertRaisesRegex(TypeError, "give the CUDA stream"):
+            lwnet.cuda_backend(0)
+        with self.assertRaisesRegex(TypeError, "stream must be"):
+            lwnet.cuda_backend(0, "stream")
+        with self.assertRaisesRegex(TypeError, "lwnet.Backend"):
+            lwnet.backend(3)
+        cpu = lwnet.backend("cpu")
+        self.assertIs(lwnet.backend(cpu), cpu)  # a Backend given as device is used as it is
+        X = np.random.default_rng(0).standard_normal((20, 3)).astype(np.float32)
+        np.testing.assert_array_equal(lwnet.gram(X, device=cpu), lwnet.gram(X, device="cpu"))
+        with self.assertRaisesRegex(lwnet.InvalidArgument, "native_stream"):
+            cpu.stream
+        if lwnet.probe()["usable"]:
+            return  # test_same_numbers_on_the_callers_stream covers the working path
+        with self.assertRaisesRegex(lwnet.Unavailable, "cannot use cuda:0"):
+            lwnet.cuda_backend(0, 0x10)
+
+    def test_same_numbers_on_the_callers_stream(self):
+        if not lwnet.probe()["usable"]:
+            self.skipTest("no usable GPU: " + lwnet.probe()["reason"])
+        try:
+            import cupy
+        except ImportError:
+            self.skipTest("CuPy is not installed")
+        stream = cupy.cuda.Stream(non_blocking=True)
+        b = lwnet.cuda_backend(0, stream)
+        self.assertEqual(b.stream, stream.ptr)
+        X = np.random.default_rng(1).standard_normal((300, 5)).astype(np.float32)
+        with stream:
+            X_gpu = cupy.asarray(X)
+        on_stream = lwnet.gram(X_gpu, sigma=1.5, device=b)
+        own = lwnet.gram(X, sigma=1.5, device="cuda:0")
+        np.testing.assert_array_equal(cupy.asnumpy(on_stream) if hasattr(on_stream, "device") else on_stream, own)
+
+
 class CudaModuleBesideTheExtension(unittest.TestCase):
     """The CUDA backend module is found beside the extension (the loader looks beside the binary that
     holds lwnet, through dladdr): the package folder, in the build tree as after pip install."""
