@@ -22,9 +22,11 @@ function(lwnet_set_target_options target)
     target_compile_options(${target} PRIVATE
       $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined>)
     # PUBLIC: whatever links an instrumented library needs the sanitizer runtimes; with Clang, also
-    # their C++ part when a C program links one (the C++ code's vptr checks call into it).
+    # their C++ part (and the C++ library it calls) when a C program links one: the C++ code's vptr
+    # checks call into it, and Clang's C driver links neither.
     target_link_options(${target} PUBLIC -fsanitize=address,undefined
                                          $<$<CXX_COMPILER_ID:Clang>:-fsanitize-link-c++-runtime>)
+    target_link_libraries(${target} PUBLIC $<$<CXX_COMPILER_ID:Clang>:stdc++>)
   endif()
   if(LWNET_FUZZ)  # coverage feedback for libFuzzer in everything the fuzz targets call
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=fuzzer-no-link>)
