@@ -60,7 +60,10 @@ void lwnet_model_free(lwnet_model* model) { delete model; }
 
 lwnet_status lwnet_model_method(const lwnet_model* model, const char** out) {
   return guarded("lwnet_model_method",
-                 [&] { require(out, "out") = as_kme(require(model, "model")) ? "kme" : "backprop"; });
+                 [&] {
+                   const lwnet_model& m = require(model, "model");
+                   require(out, "out") = as_kme(m) ? "kme" : lwnet::net::to_string(as_net(m)->options.method);
+                 });
 }
 
 lwnet_status lwnet_model_num_classes(const lwnet_model* model, int32_t* out) {

@@ -25,7 +25,7 @@ void run_info(bool json) {
     if (!probe.usable()) cuda["reason"] = probe.reason;
     std::cout << nlohmann::json{{"version", version()},
                                 {"cpu_backend", cpu},
-                                {"methods", nlohmann::json::array({"kme", "backprop"})},
+                                {"methods", nlohmann::json::array({"kme", "backprop", "align-zero", "align-ada", "align-prop", "fa", "dfa", "last-layer"})},
                                 {"cuda", cuda},
                                 {"auto", {{"device", choice.backend->device().str()},
                                           {"description", choice.backend->description()},
@@ -50,7 +50,8 @@ void run_info(bool json) {
   }
   std::cout << "--device auto: " << choice.backend->description() << "\n  " << choice.reason << "\n";
   std::cout << "methods:      kme (the closed-form layer-wise network, the default), backprop (dense or conv "
-               "networks: lwnet train --method backprop --arch dense:WIDTHxDEPTH|conv:WIDTH:STRIDES[:bn])\n";
+               "networks: lwnet train --method backprop --arch dense:WIDTHxDEPTH|conv:WIDTH:STRIDES[:bn]), and the "
+               "same networks by the rules align-zero, align-ada, align-prop, fa, dfa, last-layer\n";
 }
 
 }  // namespace

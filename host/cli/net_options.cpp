@@ -46,7 +46,8 @@ bool given(CLI::App* cmd, const std::string& name) {
 void add_net_options(CLI::App* cmd, NetCliOptions& opt) {
   cmd->add_option("--method", opt.method,
                   "kme: the closed-form layer-wise network; backprop: a network trained by SGD or Adam "
-                  "(--arch, --epochs, ...)")
+                  "(--arch, --epochs, ...); align-zero, align-ada, align-prop, fa, dfa, last-layer: the same "
+                  "network trained by that learning rule (spec section 2.2; every --method backprop option applies)")
       ->capture_default_str()
       ->check(non_empty());
   cmd->add_option("--arch", opt.arch,

@@ -108,15 +108,35 @@ std::string ImageShape::str() const {
   return std::to_string(height) + "x" + std::to_string(width) + "x" + std::to_string(channels);
 }
 
-const char* to_string(Method m) { return m == Method::kme ? "kme" : "backprop"; }
+namespace {
+
+struct MethodName {
+  Method method;
+  const char* name;
+};
+constexpr MethodName kMethodNames[] = {
+    {Method::kme, "kme"},           {Method::backprop, "backprop"}, {Method::align_zero, "align-zero"},
+    {Method::align_ada, "align-ada"}, {Method::align_prop, "align-prop"}, {Method::fa, "fa"},
+    {Method::dfa, "dfa"},           {Method::last_layer, "last-layer"}};
+
+}  // namespace
+
+const char* to_string(Method m) {
+  for (const MethodName& entry : kMethodNames)
+    if (entry.method == m) return entry.name;
+  return "?";
+}
 const char* to_string(Init i) { return i == Init::ntk ? "ntk" : "standard"; }
 const char* to_string(LossKind l) { return l == LossKind::cross_entropy ? "cross-entropy" : "mse"; }
 const char* to_string(OptimizerKind o) { return o == OptimizerKind::sgd ? "sgd" : "adam"; }
 
 Method parse_method(const std::string& text) {
-  if (text == "kme") return Method::kme;
-  if (text == "backprop") return Method::backprop;
-  throw InvalidArgument("--method '" + text + "': expected kme or backprop");
+  std::string expected;
+  for (const MethodName& entry : kMethodNames) {
+    if (text == entry.name) return entry.method;
+    expected += std::string(expected.empty() ? "" : ", ") + entry.name;
+  }
+  throw InvalidArgument("--method '" + text + "': expected one of " + expected);
 }
 Init parse_init(const std::string& text) {
   if (text == "ntk") return Init::ntk;

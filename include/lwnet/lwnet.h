@@ -279,7 +279,8 @@ LWNET_API lwnet_status lwnet_median_sigma(lwnet_backend* backend, const lwnet_ma
 typedef struct lwnet_config lwnet_config;
 
 /* A configuration with the defaults of `lwnet train` for `method`: "kme" (the closed-form
- * layer-wise network) or "backprop" (a network trained by SGD or Adam).
+ * layer-wise network) or a network trained by SGD or Adam with a learning rule: "backprop",
+ * "align-zero", "align-ada", "align-prop", "fa", "dfa" or "last-layer" (docs/EMBEDDING.md).
  * Errors: LWNET_INVALID_ARGUMENT for another method. */
 LWNET_API lwnet_status lwnet_config_create(const char* method, lwnet_config** out);
 
@@ -293,7 +294,7 @@ LWNET_API void lwnet_config_free(lwnet_config* config);
  *   kme:      max-layers, sigma-smallest, sigma-count, hsic-threshold, noise, rho (exact | rff),
  *             extra-columns (on | off), predict (knn | mean | argmax), knn-k,
  *             select (hsic | validation), validation-fraction
- *   backprop: arch (dense:WIDTHxDEPTH or conv:WIDTH:S1,S2,..., optionally :bn), epochs, batch-size,
+ *   trained (backprop and the other rules): arch (dense:WIDTHxDEPTH or conv:WIDTH:S1,S2,..., optionally :bn), epochs, batch-size,
  *             lr (0: the optimiser's default), optimizer (sgd | adam), momentum (sgd only),
  *             weight-decay, init (ntk | standard), loss (cross-entropy | mse), image (HxWxC: each
  *             row is an image in HWC order; conv nets need it)
@@ -303,7 +304,7 @@ LWNET_API void lwnet_config_free(lwnet_config* config);
  * (an image shape against the features, k-NN's k against the samples) are made by lwnet_fit. */
 LWNET_API lwnet_status lwnet_config_set(lwnet_config* config, const char* key, const char* value);
 
-/* The configuration's method: "kme" or "backprop" (static storage). */
+/* The configuration's method: "kme", "backprop", "align-zero", ... (static storage). */
 LWNET_API lwnet_status lwnet_config_method(const lwnet_config* config, const char** out);
 
 /* ---- models --------------------------------------------------------------------------------- */
@@ -359,7 +360,7 @@ LWNET_API lwnet_status lwnet_fit(lwnet_backend* backend, const lwnet_config* con
 /* Releases a model (NULL: nothing). */
 LWNET_API void lwnet_model_free(lwnet_model* model);
 
-/* The model's method: "kme" or "backprop" (static storage). */
+/* The model's method: "kme", "backprop", "align-zero", ... (static storage). */
 LWNET_API lwnet_status lwnet_model_method(const lwnet_model* model, const char** out);
 /* c, the number of classes. */
 LWNET_API lwnet_status lwnet_model_num_classes(const lwnet_model* model, int32_t* out);

@@ -60,7 +60,9 @@ struct LWNET_API ImageShape {
   std::string str() const;
 };
 
-enum class Method { kme, backprop };
+// kme: the closed-form network (lwnet/kme.hpp); the others train a network by mini-batches with a
+// learning rule (spec sections 2.2: how each layer's update is formed from the output error).
+enum class Method { kme, backprop, align_zero, align_ada, align_prop, fa, dfa, last_layer };
 enum class Init { ntk, standard };
 enum class LossKind { cross_entropy, mse };
 enum class OptimizerKind { sgd, adam };

@@ -223,8 +223,9 @@ class KMENetworkClassifier(_LwnetClassifier):
 
 
 class LayerwiseClassifier(_LwnetClassifier):
-    """Networks trained on mini-batches (lwnet::net): method="backprop" (the layer-wise rules of later
-    issues plug in here), arch "dense:WIDTHxDEPTH" or "conv:WIDTH:S1,S2,..." (":bn" for batch
+    """Networks trained on mini-batches (lwnet::net): method "backprop", or one of the layer-wise
+    learning rules "align-zero", "align-ada", "align-prop", "fa", "dfa", "last-layer" (spec section
+    2.2), arch "dense:WIDTHxDEPTH" or "conv:WIDTH:S1,S2,..." (":bn" for batch
     normalisation), epochs, batch_size, lr (None: 1 for SGD, 0.01 for Adam under init="ntk"; 0.05 and
     0.001 under "standard"), optimizer ("sgd" | "adam"), momentum (SGD only; None: 0.9),
     weight_decay, init ("ntk" | "standard"), loss ("cross-entropy" | "mse"), image ("HxWxC" or

@@ -30,9 +30,9 @@ net::NetOptions net_options(const nb::dict& options, std::int64_t features) {
   OptionReader r(options);
   net::NetOptions o;
   o.method = net::parse_method(r.get("method", std::string("backprop")));
-  if (o.method != net::Method::backprop)
-    throw InvalidArgument("method: LayerwiseClassifier trains networks (method='backprop'); the closed-form "
-                          "network is KMENetworkClassifier");
+  if (o.method == net::Method::kme)
+    throw InvalidArgument("method: LayerwiseClassifier trains networks (backprop, align-zero, align-ada, align-prop, "
+                          "fa, dfa, last-layer); the closed-form network is KMENetworkClassifier");
   o.arch = net::Architecture::parse(r.get("arch", o.arch.str()));
   o.epochs = r.get("epochs", o.epochs);
   o.batch_size = r.get("batch_size", o.batch_size);

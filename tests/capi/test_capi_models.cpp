@@ -181,6 +181,43 @@ TEST(CApiModels, BackpropFitPredictsAsTheCppApiAndSurvivesAFile) {
   expect_refused(lwnet_model_scores(backend, model.handle, &x, &n), LWNET_INVALID_ARGUMENT, "out: must be 178x3");
 }
 
+// Every learning rule through the C API: the C++ API's model, bit for bit, and its name back.
+TEST(CApiModels, EveryLearningRuleFitsAsTheCppApi) {
+  CBackend backend;
+  auto cpu = make_cpu_backend();
+  const Wine& w = wine();
+  const lwnet_matrix x = view_of(w.X);
+  for (net::Method method : {net::Method::align_zero, net::Method::align_ada, net::Method::align_prop,
+                             net::Method::fa, net::Method::dfa, net::Method::last_layer}) {
+    const char* name = net::to_string(method);
+    SCOPED_TRACE(name);
+    CConfig config(name);
+    config.set("arch", "dense:16x2:bn");
+    config.set("epochs", "2");
+    config.set("batch-size", "32");
+    config.set("seed", "9");
+    net::NetOptions cpp;
+    cpp.method = method;
+    cpp.arch = net::Architecture::parse("dense:16x2:bn");
+    cpp.epochs = 2;
+    cpp.batch_size = 32;
+    cpp.seed = 9;
+    const net::NetModel expected = net::train(*cpu, w.X.cview(), w.encoded, w.classes, cpp);
+    CModel model;
+    ASSERT_EQ(lwnet_fit(backend, config.handle, &x, w.labels.data(), 178, 3, nullptr, nullptr, nullptr, &model.handle),
+              LWNET_OK)
+        << lwnet_last_error();
+    const char* fitted = nullptr;
+    ASSERT_EQ(lwnet_model_method(model.handle, &fitted), LWNET_OK);
+    EXPECT_STREQ(fitted, name);
+    const Matrix<float> logits = net::outputs(*cpu, expected, w.X.cview());
+    Matrix<float> scores = Matrix<float>::host(178, 3);
+    const lwnet_matrix s = view_of(scores);
+    ASSERT_EQ(lwnet_model_scores(backend, model.handle, &x, &s), LWNET_OK) << lwnet_last_error();
+    EXPECT_TRUE(bitwise_equal(scores.data(), logits.data(), logits.size()));
+  }
+}
+
 TEST(CApiModels, AProgressCallbackCancelsEitherFit) {
   CBackend backend;
   const Wine& w = wine();

@@ -198,7 +198,9 @@ TEST(CpuLevelChoice, TheEnvironmentChoosesOrIsRefused) {
   const CpuLevel best = cpu::chosen_level();
   EXPECT_TRUE(cpu::cpu_supports(best));
   for (CpuLevel level : cpu::compiled_levels()) {
-    if (cpu::cpu_supports(level)) EXPECT_GE(static_cast<int>(best), static_cast<int>(level));
+    if (cpu::cpu_supports(level)) {
+      EXPECT_GE(static_cast<int>(best), static_cast<int>(level));
+    }
   }
   EXPECT_NE(make_cpu_backend(1)->description().find(std::string(cpu::to_string(best)) + " kernels"), std::string::npos)
       << make_cpu_backend(1)->description();

@@ -51,6 +51,14 @@ class AgainstTheTool(unittest.TestCase):
         self.check_same_as_tool(lwnet.KMENetworkClassifier(random_state=3, device="cpu"), [])
 
     @needs_cli
+    def test_every_learning_rule(self):
+        for method in ("align-zero", "align-ada", "align-prop", "fa", "dfa", "last-layer"):
+            with self.subTest(method=method):
+                self.check_same_as_tool(
+                    lwnet.LayerwiseClassifier(method=method, random_state=3, device="cpu", **NET_PARAMS),
+                    ["--method", method, "--arch", "dense:32x2", "--epochs", "3", "--batch-size", "16"])
+
+    @needs_cli
     def test_backprop_network(self):
         self.check_same_as_tool(lwnet.LayerwiseClassifier(random_state=3, device="cpu", **NET_PARAMS),
                                 ["--method", "backprop", "--arch", "dense:32x2", "--epochs", "3", "--batch-size", "16"])

@@ -110,8 +110,10 @@ NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& la
   net.require_activation_memory(std::min<std::int64_t>(options.batch_size, n), true, "train");
   net.initialise(options.seed);
   nn::Loss<float> loss(backend, options.loss, c);
-  nn::Optimizer<float> optimizer(backend, options, net.parameters());
-  std::unique_ptr<nn::LearningRule<float>> rule = nn::make_learning_rule<float>(options.method);
+  // The rule sees the network at theta_0 (the Align rules' frozen copy); the optimiser updates
+  // what it trains.
+  std::unique_ptr<nn::LearningRule<float>> rule = nn::make_learning_rule<float>(backend, options, net);
+  nn::Optimizer<float> optimizer(backend, options, rule->trained_parameters(net));
 
   const Matrix<float> X = backend.upload(X_host.cview());
   X_host = Matrix<float>();
