@@ -1,11 +1,12 @@
 // CPU-vs-CUDA parity of trained networks: the same seed draws the same initial weights on both
-// backends (counter-based draws), and one epoch of backprop gives parameters within a float32
+// backends (counter-based draws), and one epoch of backprop (or of each learning rule) gives parameters within a float32
 // tolerance of each other; the trained model predicts the same classes on both (up to ties).
 //
 // Tolerance: one epoch is a few dozen SGD steps of float32 arithmetic whose sums are ordered
 // differently on each backend (cuBLAS vs OpenBLAS GEMM); each step amplifies earlier differences
 // little at these learning rates, so parameters agree to ~1e-4 relative to their scale.
 #include <cmath>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -36,19 +37,21 @@ Data random_images(std::int64_t n, std::int64_t features, std::uint64_t seed) {
   return d;
 }
 
-TEST_P(CudaNetParity, OneEpochOfBackpropMatchesTheCpu) {
+// One epoch with the given method on dense and conv nets, with and without batch norm.
+void expect_one_epoch_matches(Backend& cpu, Backend& gpu, net::Method method) {
   const Data data = random_images(200, 8 * 8 * 2, test_seed());
   const std::vector<std::string> classes{"a", "b", "c", "d"};
   for (const char* arch : {"dense:32x2", "dense:32x2:bn", "conv:8:1,2", "conv:8:2,1:bn"}) {
-    SCOPED_TRACE(arch);
+    SCOPED_TRACE(std::string(net::to_string(method)) + " " + arch);
     net::NetOptions options;
+    options.method = method;
     options.arch = net::Architecture::parse(arch);
     options.image = net::ImageShape{8, 8, 2};
     options.epochs = 1;
     options.batch_size = 50;
     options.seed = 4;
-    const net::NetModel on_cpu = net::train(cpu(), data.X.cview(), data.labels, classes, options);
-    const net::NetModel on_gpu = net::train(gpu(), data.X.cview(), data.labels, classes, options);
+    const net::NetModel on_cpu = net::train(cpu, data.X.cview(), data.labels, classes, options);
+    const net::NetModel on_gpu = net::train(gpu, data.X.cview(), data.labels, classes, options);
     ASSERT_EQ(on_cpu.parameters.size(), on_gpu.parameters.size());
     for (std::size_t p = 0; p < on_cpu.parameters.size(); ++p) {
       const Matrix<float>& a = on_cpu.parameters[p].value;
@@ -60,11 +63,21 @@ TEST_P(CudaNetParity, OneEpochOfBackpropMatchesTheCpu) {
     }
     EXPECT_NEAR(on_cpu.history[0].loss, on_gpu.history[0].loss, 1e-4 * std::abs(on_cpu.history[0].loss));
     // The CPU model evaluated on the GPU predicts what it predicts on the CPU.
-    const Matrix<float> f_cpu = net::outputs(cpu(), on_cpu, data.X.cview());
-    const Matrix<float> f_gpu = net::outputs(gpu(), on_cpu, data.X.cview());
+    const Matrix<float> f_cpu = net::outputs(cpu, on_cpu, data.X.cview());
+    const Matrix<float> f_gpu = net::outputs(gpu, on_cpu, data.X.cview());
     for (std::int64_t k = 0; k < f_cpu.size(); ++k)
       ASSERT_NEAR(f_cpu.data()[k], f_gpu.data()[k], 1e-4 * (1.0 + std::abs(f_cpu.data()[k])));
   }
+}
+
+TEST_P(CudaNetParity, OneEpochOfBackpropMatchesTheCpu) { expect_one_epoch_matches(cpu(), gpu(), net::Method::backprop); }
+
+// Every learning rule of spec section 2.2 (issue 13): the frozen copy, the feedback matrices
+// (drawn from counters on each backend) and the direct projections run on the GPU too.
+TEST_P(CudaNetParity, OneEpochOfEveryLearningRuleMatchesTheCpu) {
+  for (net::Method method : {net::Method::align_zero, net::Method::align_ada, net::Method::align_prop,
+                             net::Method::fa, net::Method::dfa, net::Method::last_layer})
+    expect_one_epoch_matches(cpu(), gpu(), method);
 }
 
 LWNET_INSTANTIATE_CUDA_SUITE(CudaNetParity);
