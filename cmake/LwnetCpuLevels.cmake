@@ -10,8 +10,18 @@
 # it. --force-group-allocation resolves the COMDAT groups inside the level first, so no group is
 # left for the final link to merge with another level's by name. A test looks at the result
 # (ctest cpu_level_objects_keep_to_themselves).
+# GNU ld for the relocatable link (lld has no --force-group-allocation), whichever linker the
+# compiler uses.
+find_program(LWNET_GNU_LD NAMES ld.bfd ld DOC "GNU ld, for the CPU levels' relocatable links")
+set(_lwnet_have_gnu_ld OFF)
+if(LWNET_GNU_LD)
+  execute_process(COMMAND ${LWNET_GNU_LD} --version OUTPUT_VARIABLE _lwnet_ld_version ERROR_QUIET)
+  if(_lwnet_ld_version MATCHES "GNU ld")
+    set(_lwnet_have_gnu_ld ON)
+  endif()
+endif()
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$" AND NOT LWNET_NATIVE_ARCH AND NOT LWNET_SANITIZE
-   AND NOT LWNET_FUZZ)
+   AND NOT LWNET_FUZZ AND _lwnet_have_gnu_ld AND CMAKE_OBJCOPY)
   set(_lwnet_cpu_levels_default ON)
 else()
   set(_lwnet_cpu_levels_default OFF)
@@ -22,8 +32,9 @@ if(LWNET_CPU_LEVELS AND LWNET_NATIVE_ARCH)
   message(FATAL_ERROR "LWNET_CPU_LEVELS=ON with LWNET_NATIVE_ARCH=ON: -march=native would reach the baseline "
                       "level's code too; choose one")
 endif()
-if(LWNET_CPU_LEVELS AND (NOT CMAKE_OBJCOPY OR NOT CMAKE_LINKER))
-  message(FATAL_ERROR "LWNET_CPU_LEVELS=ON needs GNU ld and objcopy (binutils); configure with -DLWNET_CPU_LEVELS=OFF")
+if(LWNET_CPU_LEVELS AND (NOT _lwnet_have_gnu_ld OR NOT CMAKE_OBJCOPY))
+  message(FATAL_ERROR "LWNET_CPU_LEVELS=ON needs GNU ld (ld.bfd) and objcopy (binutils); configure with "
+                      "-DLWNET_CPU_LEVELS=OFF")
 endif()
 
 # lwnet_cpu_level_objects(out SOURCES src...): the levels' relocatable objects (none when
@@ -47,7 +58,7 @@ function(lwnet_cpu_level_objects out)
       set(object ${CMAKE_CURRENT_BINARY_DIR}/lwnet_cpu_${ns}${CMAKE_CXX_OUTPUT_EXTENSION})
       add_custom_command(
         OUTPUT ${object}
-        COMMAND ${CMAKE_LINKER} -r --force-group-allocation -o ${object}.all $<TARGET_OBJECTS:${target}>
+        COMMAND ${LWNET_GNU_LD} -r --force-group-allocation -o ${object}.all $<TARGET_OBJECTS:${target}>
         COMMAND ${CMAKE_OBJCOPY} --wildcard "--keep-global-symbol=_ZN5lwnet3cpu*make_backend_${ns}E*"
                 ${object}.all ${object}
         DEPENDS ${target} $<TARGET_OBJECTS:${target}>

@@ -9,9 +9,10 @@ function(lwnet_set_target_options target)
     # C++ and Clang contract to FMA by default where the level has it): the CPU levels
     # (host/cpu/cpu_isa.hpp) sum alike; hot sums call simd::fma_lanes for the fused instruction
     $<$<COMPILE_LANGUAGE:CXX>:-ffp-contract=off>
-    # GCC notes that passing 32-byte vectors by value differs between the baseline's ABI and AVX's:
-    # no function taking them crosses from one CPU level's code to another's (host/cpu/cpu_isa.hpp)
-    $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<CXX_COMPILER_ID:GNU>>:-Wno-psabi>
+    # GCC and Clang note that passing 32-byte vectors by value differs between the baseline's ABI
+    # and AVX's: no function taking them crosses from one CPU level's code to another's
+    # (host/cpu/cpu_isa.hpp)
+    $<$<COMPILE_LANGUAGE:CXX>:-Wno-psabi>
     $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra --expt-relaxed-constexpr -lineinfo>)
   if(LWNET_NATIVE_ARCH)
     target_compile_options(${target} PRIVATE
@@ -24,9 +25,13 @@ function(lwnet_set_target_options target)
     # PUBLIC: whatever links an instrumented library needs the sanitizer runtimes; with Clang, also
     # their C++ part (and the C++ library it calls) when a C program links one: the C++ code's vptr
     # checks call into it, and Clang's C driver links neither.
-    target_link_options(${target} PUBLIC -fsanitize=address,undefined
-                                         $<$<CXX_COMPILER_ID:Clang>:-fsanitize-link-c++-runtime>)
-    target_link_libraries(${target} PUBLIC $<$<CXX_COMPILER_ID:Clang>:stdc++>)
+    # (Decided here, not by a generator expression: a C-only consumer of the installed package has
+    # no C++ compiler to test.)
+    target_link_options(${target} PUBLIC -fsanitize=address,undefined)
+    if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+      target_link_options(${target} PUBLIC -fsanitize-link-c++-runtime)
+      target_link_libraries(${target} PUBLIC stdc++)
+    endif()
   endif()
   if(LWNET_FUZZ)  # coverage feedback for libFuzzer in everything the fuzz targets call
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=fuzzer-no-link>)
