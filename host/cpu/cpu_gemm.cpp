@@ -3,15 +3,15 @@
 // products 1.3-1.4x faster than Eigen's kernels, which pack both operands: issue 11).
 //
 // Every element of C is summed in one order whatever the CPU: acc = fma(a, b, acc) over k in blocks
-// of kKBlock (one rounding per step, simd::fma_lanes), each block's alpha * acc then added to C. The vector width, the micro tile's shape and the build's instruction set
-// (cpu_isa.hpp) decide which elements share a register, never how an element is summed; the
-// columns past the last whole vector go through the same micro tile on a zero-padded copy. So the
-// product is the same bits on every x86-64 CPU (tests/cpu/test_cpu_levels.cpp compares the levels).
+// of kKBlock (one rounding per step, simd::fma_lanes), each block's alpha * acc then added to C.
+// The vector width, the micro tile's shape and the build's instruction set (cpu_isa.hpp) decide
+// which elements share a register, never how an element is summed; the columns past the last
+// whole vector go through the same micro tile on a zero-padded copy. So the product is the same
+// bits on every x86-64 CPU (tests/cpu/test_cpu_levels.cpp compares the levels).
 // Measured speed in a whole training epoch: docs/PERFORMANCE.md, "Trained networks (backprop)".
 #include "cpu/cpu_gemm.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <vector>
 

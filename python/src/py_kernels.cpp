@@ -38,7 +38,12 @@ bool same_array(const InputArray& a, const InputArray& b) {
   return a.data() == b.data() && a.shape(0) == b.shape(0) && a.shape(1) == b.shape(1) && a.stride(0) == b.stride(0);
 }
 
-nb::object gram(PyBackend& pb, const InputArray& Z, const InputArray& X, const GramParams& params) {
+// An n x cols result of `compute(z, x, out)` on Z and X placed on the backend (X given as Z when it
+// is the same array: one placed copy, so self-pairs stay exact). Host inputs give a host (numpy)
+// result, CUDA inputs a CUDA one.
+template <class Compute>
+nb::object pairwise_result(PyBackend& pb, const InputArray& Z, const InputArray& X, std::int64_t cols,
+                           const Compute& compute) {
   Backend& b = pb.backend();
   const MatrixView<const float> z = view_of(Z, "Z", b);
   const MatrixView<const float> x = view_of(X, "X", b);
@@ -50,9 +55,8 @@ nb::object gram(PyBackend& pb, const InputArray& Z, const InputArray& X, const G
     const PlacedInput z_in = PlacedInput::on_backend(b, z);
     std::optional<PlacedInput> x_in;
     if (!shared) x_in = PlacedInput::on_backend(b, x);
-    Matrix<float> result = b.allocate<float>(z.rows(), x.rows());
-    b.gram(z_in.view(), shared ? z_in.view() : x_in->view(), params, result.view());
-    // Host inputs give a host (numpy) result, CUDA inputs a CUDA one.
+    Matrix<float> result = b.allocate<float>(z.rows(), cols < 0 ? x.rows() : cols);
+    compute(z_in.view(), shared ? z_in.view() : x_in->view(), result.view());
     if (on_device || result.space() == MemorySpace::host) {
       b.synchronize();
       out = std::move(result);
@@ -61,6 +65,12 @@ nb::object gram(PyBackend& pb, const InputArray& Z, const InputArray& X, const G
     }
   }
   return to_python(std::move(out));
+}
+
+nb::object gram(PyBackend& pb, const InputArray& Z, const InputArray& X, const GramParams& params) {
+  return pairwise_result(pb, Z, X, -1, [&](MatrixView<const float> z, MatrixView<const float> x, MatrixView<float> out) {
+    pb.backend().gram(z, x, params, out);
+  });
 }
 
 HsicResult hsic_labels(PyBackend& pb, const InputArray& X, const LabelArray& labels, int num_classes,
@@ -88,28 +98,11 @@ HsicResult hsic_features(PyBackend& pb, const InputArray& X, const GramParams& x
 
 nb::object class_mean_embeddings(PyBackend& pb, const InputArray& Z, const InputArray& X, const LabelArray& labels,
                                  int num_classes, const GramParams& params) {
-  Backend& b = pb.backend();
-  const MatrixView<const float> z = view_of(Z, "Z", b);
-  const MatrixView<const float> x = view_of(X, "X", b);
-  const Labels y = labels_of(labels, num_classes, x.rows(), "y");
-  const bool shared = same_array(Z, X);
-  const bool on_device = z.space() == MemorySpace::cuda;
-  Matrix<float> out;
-  {
-    const BackendCall call(pb);
-    const PlacedInput z_in = PlacedInput::on_backend(b, z);
-    std::optional<PlacedInput> x_in;
-    if (!shared) x_in = PlacedInput::on_backend(b, x);
-    Matrix<float> result = b.allocate<float>(z.rows(), num_classes);
-    lwnet::class_mean_embeddings(b, z_in.view(), shared ? z_in.view() : x_in->view(), y, params, result.view());
-    if (on_device || result.space() == MemorySpace::host) {
-      b.synchronize();
-      out = std::move(result);
-    } else {
-      out = b.download(result.cview());
-    }
-  }
-  return to_python(std::move(out));
+  const Labels y = labels_of(labels, num_classes, view_of(X, "X", pb.backend()).rows(), "y");
+  return pairwise_result(pb, Z, X, num_classes,
+                         [&](MatrixView<const float> z, MatrixView<const float> x, MatrixView<float> out) {
+                           lwnet::class_mean_embeddings(pb.backend(), z, x, y, params, out);
+                         });
 }
 
 double median_sigma(PyBackend& pb, const InputArray& X, std::uint64_t seed, std::int64_t sample_size) {
