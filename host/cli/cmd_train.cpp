@@ -72,6 +72,8 @@ void run_train(const TrainCommand& opt, CLI::App* cmd) {
   check_method_options(cmd, method, opt.train, {"--memory-budget"});
   if (method == net::Method::kme) {
     run_train_kme(opt);
+  } else if (is_recurrent_arch(opt.train.net.arch)) {
+    run_train_add(opt, cmd, method);
   } else {
     run_train_net(opt, method);
   }

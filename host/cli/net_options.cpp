@@ -21,7 +21,8 @@ const std::vector<std::string> kKmeOnly = {"--max-layers",    "--sigma-smallest"
                                            "--noise",         "--rho",            "--extra-columns", "--predict",
                                            "--knn-k",         "--select",         "--validation-fraction"};
 const std::vector<std::string> kNetOnly = {"--arch",     "--epochs",       "--batch-size", "--lr",   "--optimizer",
-                                           "--momentum", "--weight-decay", "--init",       "--loss", "--image"};
+                                           "--momentum", "--weight-decay", "--init",       "--loss", "--image",
+                                         "--align-ada-variant"};
 
 // Runs `parse`; an InvalidArgument it throws is given the option's name in front, unless its
 // message already starts with it, so that the one error line names what the user typed.
@@ -36,12 +37,12 @@ auto naming(const std::string& option, Parse&& parse) -> decltype(parse()) {
   }
 }
 
-bool given(CLI::App* cmd, const std::string& name) {
+}  // namespace
+
+bool option_given(CLI::App* cmd, const std::string& name) {
   const CLI::Option* option = cmd->get_option_no_throw(name);
   return option != nullptr && option->count() > 0;
 }
-
-}  // namespace
 
 void add_net_options(CLI::App* cmd, NetCliOptions& opt) {
   cmd->add_option("--method", opt.method,
@@ -53,7 +54,8 @@ void add_net_options(CLI::App* cmd, NetCliOptions& opt) {
   cmd->add_option("--arch", opt.arch,
                   "--method backprop: dense:WIDTHxDEPTH (DEPTH hidden layers of WIDTH units) or conv:WIDTH:S1,S2,... "
                   "(3x3 convolutions of WIDTH channels with those strides, then global average pooling), each "
-                  "optionally followed by :bn (batch normalisation)")
+                  "optionally followed by :bn (batch normalisation); rnn:WIDTH: the recurrent net of the generated "
+                  "Add task (spec 2.3; backprop, align-zero, align-ada or last-layer)")
       ->capture_default_str()
       ->check(non_empty());
   add_integer_option(cmd, "--epochs", opt.numbers.epochs, 1, net::NetOptions::kMaxEpochs,
@@ -79,6 +81,11 @@ void add_net_options(CLI::App* cmd, NetCliOptions& opt) {
   cmd->add_option("--loss", opt.loss, "--method backprop: cross-entropy | mse (on one-hot targets)")
       ->capture_default_str()
       ->check(non_empty());
+  cmd->add_option("--align-ada-variant", opt.align_ada_variant,
+                  "--arch rnn:WIDTH --method align-ada: code (the reference code's: a state gets only what its "
+                  "frozen copy received through the next step) | full (also the same step's readout term)")
+      ->capture_default_str()
+      ->check(non_empty());
   cmd->add_option("--image", opt.image,
                   "--method backprop: each row is an HxWxC image (HWC order), as conv nets need for CSV data; "
                   "IDX files keep their own HxW (or HxWxC)")
@@ -91,25 +98,28 @@ net::Method parse_method_option(const NetCliOptions& opt) {
 
 void check_method_options(CLI::App* cmd, net::Method method, const TrainOptions& train,
                           const std::vector<std::string>& extra_kme_only) {
-  const bool method_given = given(cmd, "--method");
+  const bool method_given = option_given(cmd, "--method");
   const std::string method_text =
       std::string("--method ") + net::to_string(method) + (method_given ? "" : " (the default)");
   if (method == net::Method::kme) {
     for (const std::string& name : kNetOnly)
-      if (given(cmd, name))
+      if (option_given(cmd, name))
         throw InvalidArgument(name + " applies to --method backprop (a trained network), not " + method_text);
     return;
   }
   std::vector<std::string> kme_only = kKmeOnly;
   kme_only.insert(kme_only.end(), extra_kme_only.begin(), extra_kme_only.end());
   for (const std::string& name : kme_only)
-    if (given(cmd, name)) throw InvalidArgument(name + " applies to --method kme, not " + method_text);
+    if (option_given(cmd, name)) throw InvalidArgument(name + " applies to --method kme, not " + method_text);
   if (naming("--standardize", [&] { return parse_standardize_mode(train.standardize); }) == StandardizeMode::separate)
     throw InvalidArgument("--standardize separate applies to --method kme, not " + method_text +
                           ": a network standardises every batch with the training statistics (train) or not at all "
                           "(none)");
+  if (option_given(cmd, "--align-ada-variant") && train.net.arch.rfind("rnn:", 0) != 0)
+    throw InvalidArgument("--align-ada-variant applies to the Add task's recurrent net (--arch rnn:WIDTH), not --arch " +
+                          train.net.arch);
   const net::OptimizerKind optimizer = naming("--optimizer", [&] { return net::parse_optimizer(train.net.optimizer); });
-  if (optimizer != net::OptimizerKind::sgd && given(cmd, "--momentum"))
+  if (optimizer != net::OptimizerKind::sgd && option_given(cmd, "--momentum"))
     throw InvalidArgument(std::string("--momentum applies to --optimizer sgd, not --optimizer ") +
                           net::to_string(optimizer));
 }

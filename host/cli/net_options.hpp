@@ -22,9 +22,13 @@ struct NetCliOptions {
   std::string optimizer = "sgd";
   std::string init = "ntk";
   std::string loss = "cross-entropy";
+  std::string align_ada_variant = "code";  // the Add task's recurrent net only
   net::NetOptions numbers;  // epochs, batch_size, learning_rate, momentum, weight_decay (their defaults)
 };
 void add_net_options(CLI::App* cmd, NetCliOptions& opt);
+
+// Whether the command line gave option `name` (its default does not count).
+bool option_given(CLI::App* cmd, const std::string& name);
 
 // --method, read strictly: InvalidArgument naming the option and the accepted names.
 net::Method parse_method_option(const NetCliOptions& opt);

@@ -53,4 +53,8 @@ void save_and_report(const std::string& out, bool json, const std::function<void
 // A trained network (--method backprop): fit, report per epoch and in sum, save.
 void run_train_net(const TrainCommand& opt, net::Method method);
 
+// --arch rnn:WIDTH: the recurrent Add task (cmd_train_add.cpp) instead of the data options.
+bool is_recurrent_arch(const std::string& arch);
+void run_train_add(const TrainCommand& opt, CLI::App* cmd, net::Method method);
+
 }  // namespace lwnet::cli

@@ -36,7 +36,7 @@ ElmanRnn<T>::ElmanRnn(Backend& backend, const std::string& name, std::int64_t st
       states_(backend, hidden),
       output_(backend, steps * hidden),
       pre_grad_(backend, hidden),
-      state_grad_(backend, hidden),
+      carried_(backend, steps * hidden),
       input_grad_(backend, steps * in) {}
 
 template <class T>
@@ -82,30 +82,61 @@ MatrixView<const T> ElmanRnn<T>::backward(MatrixView<const T> dY, bool want_inpu
   const std::int64_t n = hidden();
   const std::int64_t in = input_weight_.value.rows();
   const std::int64_t rows = dY.rows();
-  if (rows != input_.rows() || dY.cols() != output_features())
-    throw InvalidArgument("rnn backward: dY is " + describe(dY) + " but the last forward gave " +
-                          std::to_string(input_.rows()) + "x" + std::to_string(output_features()));
-  MatrixView<T> carried = state_grad_.rows(rows);  // dL/dh_t through h_{t+1}
-  MatrixView<T> delta = pre_grad_.rows(rows);      // dL/d(pre-activation of step t)
+  check_step_grads("rnn backward", dY);
+  MatrixView<T> carried = carried_.rows(rows);  // step k: dL/dh_k through h_{k+1}
+  MatrixView<T> delta = pre_grad_.rows(rows);   // dL/d(pre-activation of step t)
   MatrixView<T> dX = want_input_grad ? input_grad_.rows(rows) : MatrixView<T>();
   for (std::int64_t t = steps_; t >= 1; --t) {
-    const T beta = t == steps_ ? T(0) : T(1);  // the first step processed overwrites the grads
     b.copy(step(dY, t - 1, n), delta);
-    if (t < steps_) b.blas().axpy(T(1), MatrixView<const T>(carried), delta);
+    if (t < steps_) b.blas().axpy(T(1), MatrixView<const T>(step(carried, t, n)), delta);
     b.nn().activation_backward(Activation::relu, MatrixView<const T>(state(t, rows)), MatrixView<const T>(delta), delta);
-    const MatrixView<const T> d = delta;
-    b.blas().gemm(Transpose::yes, Transpose::no, input_scale_, step(input_, t - 1, in), d, beta,
-                  input_weight_.grad.view());
-    b.blas().gemm(Transpose::yes, Transpose::no, recurrent_scale_, MatrixView<const T>(state(t - 1, rows)), d, beta,
-                  recurrent_weight_.grad.view());
-    b.nn().column_sums(d, T(1), beta, bias_.grad.view());
+    accumulate_step_grads(t, delta, t == steps_);
     if (want_input_grad)
-      b.blas().gemm(Transpose::no, Transpose::yes, input_scale_, d, input_weight_.value.cview(), T(0),
-                    step(dX, t - 1, in));
-    b.blas().gemm(Transpose::no, Transpose::yes, recurrent_scale_, d, recurrent_weight_.value.cview(), T(0), carried);
+      b.blas().gemm(Transpose::no, Transpose::yes, input_scale_, MatrixView<const T>(delta), input_weight_.value.cview(),
+                    T(0), step(dX, t - 1, in));
+    b.blas().gemm(Transpose::no, Transpose::yes, recurrent_scale_, MatrixView<const T>(delta),
+                  recurrent_weight_.value.cview(), T(0), step(carried, t - 1, n));
   }
-  b.nn().column_sums(MatrixView<const T>(carried), T(1), T(0), initial_state_.grad.view());
+  b.nn().column_sums(MatrixView<const T>(step(carried, 0, n)), T(1), T(0), initial_state_.grad.view());
   return dX;
+}
+
+template <class T>
+void ElmanRnn<T>::backward_parameters_per_step(MatrixView<const T> dH, MatrixView<const T> dh0) {
+  Backend& b = this->backend();
+  const std::int64_t n = hidden();
+  const std::int64_t rows = dH.rows();
+  check_step_grads("rnn backward_parameters_per_step", dH);
+  if (dh0.rows() != rows || dh0.cols() != n)
+    throw InvalidArgument("rnn backward_parameters_per_step: dh0 is " + describe(dh0) + ", expected " +
+                          std::to_string(rows) + "x" + std::to_string(n));
+  MatrixView<T> delta = pre_grad_.rows(rows);
+  for (std::int64_t t = steps_; t >= 1; --t) {
+    b.nn().activation_backward(Activation::relu, MatrixView<const T>(state(t, rows)), step(dH, t - 1, n), delta);
+    accumulate_step_grads(t, delta, t == steps_);
+  }
+  b.nn().column_sums(dh0, T(1), T(0), initial_state_.grad.view());
+}
+
+template <class T>
+void ElmanRnn<T>::check_step_grads(const char* op, MatrixView<const T> dH) const {
+  if (dH.rows() != input_.rows() || dH.cols() != output_features())
+    throw InvalidArgument(std::string(op) + ": dY is " + describe(dH) + " but the last forward gave " +
+                          std::to_string(input_.rows()) + "x" + std::to_string(output_features()));
+}
+
+template <class T>
+void ElmanRnn<T>::accumulate_step_grads(std::int64_t t, MatrixView<T> delta, bool first) {
+  Backend& b = this->backend();
+  const std::int64_t in = input_weight_.value.rows();
+  const std::int64_t rows = delta.rows();
+  const T beta = first ? T(0) : T(1);  // the first step processed overwrites the grads
+  const MatrixView<const T> d = delta;
+  b.blas().gemm(Transpose::yes, Transpose::no, input_scale_, step(input_, t - 1, in), d, beta,
+                input_weight_.grad.view());
+  b.blas().gemm(Transpose::yes, Transpose::no, recurrent_scale_, MatrixView<const T>(state(t - 1, rows)), d, beta,
+                recurrent_weight_.grad.view());
+  b.nn().column_sums(d, T(1), beta, bias_.grad.view());
 }
 
 template class ElmanRnn<float>;

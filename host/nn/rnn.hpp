@@ -28,7 +28,17 @@ class ElmanRnn final : public Module<T> {
   // b and h_0 zero.
   void initialise(std::uint64_t seed, std::uint64_t offset);
   MatrixView<const T> forward(MatrixView<const T> X) override;
+  // Backpropagation through time; keeps what each state received through the next step
+  // (carried_gradients()).
   MatrixView<const T> backward(MatrixView<const T> dY, bool want_input_grad) override;
+  // The last backward's dL/dh_k arriving through step k + 1 alone, s_h delta_{k+1} W_hh^T, for
+  // k = 0..T-1 in columns [k*n, (k+1)*n) (k = 0: the initial state's, per row): what the Align rules
+  // take from a frozen copy's BPTT.
+  MatrixView<const T> carried_gradients() { return carried_.rows(input_.rows()); }
+  // The parameters' grads when dL/dh_t is given for every step (dH, N x T*n, step t's in columns
+  // [(t-1)*n, t*n)) and nothing is carried through W_hh: delta_t = ReLU'(h_t) * dH_t with the last
+  // forward's states; dh0 (N x n) the initial state's. A learning rule's own BPTT signal.
+  void backward_parameters_per_step(MatrixView<const T> dH, MatrixView<const T> dh0);
   std::vector<Parameter<T>*> parameters() override {
     return {&input_weight_, &recurrent_weight_, &bias_, &initial_state_};
   }
@@ -37,6 +47,11 @@ class ElmanRnn final : public Module<T> {
   Parameter<T>& recurrent_weight() { return recurrent_weight_; }
 
  private:
+  // InvalidArgument unless dH is N x T*n for the last forward's N.
+  void check_step_grads(const char* op, MatrixView<const T> dH) const;
+  // Adds step t's share of the weight and bias grads from its pre-activation grad (overwrites
+  // them when `first`).
+  void accumulate_step_grads(std::int64_t t, MatrixView<T> delta, bool first);
   // Columns of step t in a time-major N x (T*width) batch.
   template <class U>
   static MatrixView<U> step(MatrixView<U> batch, std::int64_t t, std::int64_t width) {
@@ -59,7 +74,7 @@ class ElmanRnn final : public Module<T> {
   RowBuffer<T> states_;       // ((T+1) N) x n: h_0, h_1, ..., h_T, each N x n
   RowBuffer<T> output_;       // N x T*n: h_1..h_T side by side, the module's output
   RowBuffer<T> pre_grad_;     // N x n: dL/d(pre-activation) of the current step
-  RowBuffer<T> state_grad_;   // N x n: dL/dh_t carried from step t+1
+  RowBuffer<T> carried_;      // N x T*n: dL/dh_k carried from step k+1, k = 0..T-1
   RowBuffer<T> input_grad_;   // N x T*in
 };
 

@@ -1,6 +1,7 @@
 // lwnet: layer-wise neural networks on GPU (CUDA) and CPU. The whole public C++ API.
 #pragma once
 
+#include "lwnet/add_task.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/device.hpp"
 #include "lwnet/error.hpp"
