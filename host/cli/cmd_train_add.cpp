@@ -3,6 +3,7 @@
 // progress line per epoch and the spec's metric (the minimum test loss over epochs) next to the
 // predict-the-mean and readout-only baselines. The task's defaults are the reference code's:
 // 200 epochs, batch 50, plain SGD with lr 0.001 (each applies unless given).
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -78,7 +79,8 @@ nlohmann::json add_task_json(const net::AddTaskOptions& o, const net::AddTaskSpe
                       {"train_sequences", spec.train_sequences},
                       {"test_sequences", spec.test_sequences},
                       {"epochs", epochs},
-                      {"min_test_loss", r.min_test_loss},
+                      {"min_test_loss", std::isfinite(r.min_test_loss) ? nlohmann::json(r.min_test_loss) : nlohmann::json()},
+                      {"diverged_epoch", r.diverged_epoch > 0 ? nlohmann::json(r.diverged_epoch) : nlohmann::json()},
                       {"best_epoch", r.best_epoch},
                       {"initial_test_loss", r.initial_test_loss},
                       {"mean_prediction_test_loss", r.mean_prediction_test_loss},
@@ -124,12 +126,18 @@ void run_train_add(const TrainCommand& opt, CLI::App* cmd, net::Method method) {
     stop_if_interrupted("after epoch " + std::to_string(e.epoch) + " of " + std::to_string(options.epochs));
   });
   stop_if_interrupted("after training");
+  if (r.diverged_epoch > 0)
+    std::fprintf(stderr, "lwnet: warning: the loss stopped being finite in epoch %d: training stopped there%s\n",
+                 r.diverged_epoch, r.best_epoch > 0 ? "; the minimum is over the epochs before it" : "");
   if (!text) {
     std::cout << add_task_json(options, spec, r, backend.device().str()).dump(2) << "\n";
     return;
   }
-  std::printf("result  min test loss %.4f (epoch %d); untrained %.4f\n", r.min_test_loss, r.best_epoch,
-              r.initial_test_loss);
+  if (r.best_epoch > 0)
+    std::printf("result  min test loss %.4f (epoch %d); untrained %.4f\n", r.min_test_loss, r.best_epoch,
+                r.initial_test_loss);
+  else
+    std::printf("result  no finite test loss (the first epoch diverged); untrained %.4f\n", r.initial_test_loss);
   std::printf("        predicting each step's training mean: %.4f; the code's constant 0.5: %.4f\n",
               r.mean_prediction_test_loss, r.half_prediction_test_loss);
   std::printf("time    %.2f s\n", r.fit_seconds);

@@ -10,6 +10,7 @@ void add_train_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_cv_command(CLI::App& app);
+void add_align_score_command(CLI::App& app);
 void add_hsic_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_bench_command(CLI::App& app);

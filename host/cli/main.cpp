@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   lwnet::cli::add_predict_command(app);
   lwnet::cli::add_eval_command(app);
   lwnet::cli::add_cv_command(app);
+  lwnet::cli::add_align_score_command(app);
   lwnet::cli::add_hsic_command(app);
   lwnet::cli::add_info_command(app);
   lwnet::cli::add_bench_command(app);

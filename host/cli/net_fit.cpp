@@ -44,6 +44,17 @@ void fill_epoch_test_set(EpochTestSet& s, const LabeledData& test, const Truth& 
 
 NetRun fit_network(Backend& backend, const LabeledData& train, const LabelEncoding& encoding, const LabeledData* test,
                    const Truth* truth, const net::NetOptions& options, const net::EpochCallback& progress) {
+  return fit_network_with(backend, train, encoding, test, truth, options, progress,
+                          [&](const net::EvalSet& eval, const net::EpochCallback& each_epoch,
+                              const net::BatchCallback& each_batch) {
+                            return net::train(backend, train.X.cview(), encoding.labels, encoding.classes, options,
+                                              eval, each_epoch, each_batch);
+                          });
+}
+
+NetRun fit_network_with(Backend& backend, const LabeledData& train, const LabelEncoding& encoding,
+                        const LabeledData* test, const Truth* truth, const net::NetOptions& options,
+                        const net::EpochCallback& progress, const NetTrainer& trainer) {
   EpochTestSet epoch_test;
   if (test) fill_epoch_test_set(epoch_test, *test, *truth, encoding.labels.num_classes);
   std::vector<net::EpochRecord> epochs;
@@ -54,9 +65,8 @@ NetRun fit_network(Backend& backend, const LabeledData& train, const LabelEncodi
     epochs.push_back(scaled);
     if (progress) progress(scaled);
   };
-  NetRun run{net::train(backend, train.X.cview(), encoding.labels, encoding.classes, options,
-                        test ? epoch_test.eval : net::EvalSet{}, stop_on_interrupt(record, options.epochs),
-                        stop_between_batches(options.epochs)),
+  NetRun run{trainer(test ? epoch_test.eval : net::EvalSet{}, stop_on_interrupt(record, options.epochs),
+                     stop_between_batches(options.epochs)),
              {}, 0.0, std::nullopt};
   run.epochs = std::move(epochs);
   run.train_accuracy = accuracy(net::predict(backend, run.model, train.X.cview()), encoding.labels.y);

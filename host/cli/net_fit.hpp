@@ -3,6 +3,7 @@
 // --method backprop` and `lwnet cv --method backprop` share.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -25,5 +26,13 @@ struct NetRun {
 // misclassified, in each epoch's figure as in the final one.
 NetRun fit_network(Backend& backend, const LabeledData& train, const LabelEncoding& encoding, const LabeledData* test,
                    const Truth* truth, const net::NetOptions& options, const net::EpochCallback& progress);
+
+// fit_network with another training function (the alignment score's), given the per-epoch test
+// set and the callbacks fit_network would pass to net::train.
+using NetTrainer = std::function<net::NetModel(const net::EvalSet& test, const net::EpochCallback& progress,
+                                               const net::BatchCallback& batch_progress)>;
+NetRun fit_network_with(Backend& backend, const LabeledData& train, const LabelEncoding& encoding,
+                        const LabeledData* test, const Truth* truth, const net::NetOptions& options,
+                        const net::EpochCallback& progress, const NetTrainer& trainer);
 
 }  // namespace lwnet::cli

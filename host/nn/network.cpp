@@ -103,16 +103,17 @@ std::int64_t Network<T>::activation_bytes(std::int64_t rows, bool training) {
 }
 
 template <class T>
-void Network<T>::require_activation_memory(std::int64_t rows, bool training, const char* op) {
+void Network<T>::require_activation_memory(std::int64_t rows, bool training, const char* op, int copies) {
   const auto available = static_cast<double>(backend_.free_memory_bytes());
-  const auto needed = static_cast<double>(activation_bytes(rows, training));
+  const auto needed = static_cast<double>(copies) * static_cast<double>(activation_bytes(rows, training));
   if (available <= 0.0 || needed <= available) return;
   const double gib = 1024.0 * 1024.0 * 1024.0;
   char figures[128];
   std::snprintf(figures, sizeof figures, "about %.1f GiB of activations, more than the %.1f GiB free on ",
                 needed / gib, available / gib);
   throw InvalidArgument(std::string(op) + ": a batch of " + std::to_string(rows) + " rows needs " + figures +
-                        backend_.device().str() + ": lower the batch size or the width");
+                        backend_.device().str() + (copies > 1 ? " (the frozen copy of the network runs on it too)" : "") +
+                        ": lower the batch size or the width");
 }
 
 template <class T>

@@ -50,9 +50,10 @@ class Network {
   // convolution's patch matrix, and in training the gradients of both. An estimate to refuse a
   // batch that cannot fit before the first one is allocated (require_activation_memory).
   std::int64_t activation_bytes(std::int64_t rows, bool training);
-  // Throws InvalidArgument naming `op`, the batch and the memory when activation_bytes exceeds
-  // what the backend says it has free (nothing when it cannot tell).
-  void require_activation_memory(std::int64_t rows, bool training, const char* op);
+  // Throws InvalidArgument naming `op`, the batch and the memory when `copies` times
+  // activation_bytes (2 when a learning rule runs a frozen copy of the network on every batch)
+  // exceeds what the backend says it has free (nothing when it cannot tell).
+  void require_activation_memory(std::int64_t rows, bool training, const char* op, int copies = 1);
 
  private:
   template <class M, class... Args>

@@ -90,8 +90,11 @@ using AddTaskCallback = std::function<void(const AddTaskRecord&)>;
 
 struct LWNET_API AddTaskResult {
   std::vector<AddTaskRecord> history;
-  double min_test_loss = 0.0;  // the spec's metric: the minimum over epochs
+  double min_test_loss = 0.0;  // the spec's metric: the minimum over epochs (NaN if the first diverged)
   int best_epoch = 0;
+  // The epoch whose loss stopped being finite (training stopped there; the metric is over the
+  // epochs before it, as the reference code's minimum is), or 0.
+  int diverged_epoch = 0;
   double initial_test_loss = 0.0;  // of the untrained network
   // Baselines on the test set: the training targets' mean at each step, and the code's
   // "random chance" constant 0.5.
@@ -106,7 +109,8 @@ LWNET_API double constant_prediction_loss(MatrixView<const float> targets, Matri
 
 // Trains the recurrent net on data.train_* with options, measuring both sets after every epoch.
 // Deterministic for a seed on a backend (bitwise on the CPU at any thread count). `progress` may
-// throw (e.g. Cancelled) to stop; NumericalError when the loss stops being finite.
+// throw (e.g. Cancelled) to stop. A run whose loss stops being finite stops there (diverged_epoch)
+// and keeps the epochs before it; `parameters` then hold the non-finite weights.
 LWNET_API AddTaskResult train_add_task(Backend& backend, const AddTaskData& data, const AddTaskOptions& options,
                                        const AddTaskCallback& progress = {});
 

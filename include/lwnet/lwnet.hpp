@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lwnet/add_task.hpp"
+#include "lwnet/alignment.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/device.hpp"
 #include "lwnet/error.hpp"

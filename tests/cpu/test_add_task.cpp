@@ -431,8 +431,19 @@ TEST(AddTaskTraining, BadInputIsRefusedByName) {
   data.train_inputs(3, 4) = std::nanf("");
   EXPECT_THROW(net::train_add_task(*backend, data, o), InvalidArgument);
   data = small_task();
-  o.learning_rate = 1e5;  // diverges
-  EXPECT_THROW(net::train_add_task(*backend, data, o), NumericalError);
+}
+
+TEST(AddTaskTraining, ADivergedRunStopsAndKeepsTheEpochsBeforeIt) {
+  const net::AddTaskData data = small_task();
+  auto backend = make_cpu_backend(1);
+  net::AddTaskOptions o = small_options(net::Method::backprop);
+  o.learning_rate = 1e5;
+  const net::AddTaskResult r = net::train_add_task(*backend, data, o);
+  ASSERT_GT(r.diverged_epoch, 0);
+  EXPECT_EQ(r.history.size(), static_cast<std::size_t>(r.diverged_epoch - 1));
+  if (r.best_epoch == 0) EXPECT_TRUE(std::isnan(r.min_test_loss));
+  const net::AddTaskResult fine = net::train_add_task(*backend, data, small_options(net::Method::backprop));
+  EXPECT_EQ(fine.diverged_epoch, 0);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "lwnet/error.hpp"
 #include "lwnet/kme.hpp"
 #include "lwnet/net.hpp"
+#include "nn/network.hpp"
 #include "test_data.hpp"
 
 namespace lwnet {
@@ -182,6 +183,23 @@ TEST(NetTrain, ActivationsThatCannotFitAreRefusedUpFront) {
   model.parameters.push_back({"readout.bias", Matrix<float>::host(1, 3)});
   EXPECT_TRUE(test::throws_with<InvalidArgument>([&] { net::predict(*backend, model, data.X.cview()); },
                                                  {"predict: a batch of 1024 rows needs about", "GiB of activations"}));
+}
+
+// A rule with a frozen copy (Align-zero, Align-ada, the alignment score's recorder) runs two
+// networks on every batch: the check counts each copy. Nothing is allocated by the check, so a
+// batch of millions of rows can be asked about; the margins (0.45 of the free memory for one copy,
+// 1.35 for three) leave room for other processes changing what is free between the two calls.
+TEST(NetTrain, TheMemoryCheckCountsEveryCopyOfTheNetwork) {
+  auto backend = make_cpu_backend(1);
+  net::NetOptions options;
+  options.arch = net::Architecture::parse("dense:64x2");
+  nn::Network<float> net(*backend, options, 10, 3);
+  const auto per_row = static_cast<double>(net.activation_bytes(1, true));
+  const auto rows = static_cast<std::int64_t>(0.45 * static_cast<double>(backend->free_memory_bytes()) / per_row);
+  ASSERT_GT(rows, 1);
+  EXPECT_NO_THROW(net.require_activation_memory(rows, true, "train", 1));
+  EXPECT_TRUE(test::throws_with<InvalidArgument>([&] { net.require_activation_memory(rows, true, "train", 3); },
+                                                 {"train: a batch of", "the frozen copy of the network runs on it too"}));
 }
 
 // The same seed gives bitwise the same parameters, whatever the CPU thread count; another seed

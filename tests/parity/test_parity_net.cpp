@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "lwnet/add_task.hpp"
+#include "lwnet/alignment.hpp"
 #include "lwnet/backend.hpp"
 #include "lwnet/net.hpp"
 #include "parity_fixture.hpp"
@@ -107,6 +108,32 @@ TEST_P(CudaNetParity, TwoEpochsOfTheAddTaskMatchTheCpu) {
         ASSERT_NEAR(a.data()[k], b.data()[k], 1e-4 * scale) << on_cpu.parameters[p].name << " entry " << k;
     }
     EXPECT_NEAR(on_cpu.min_test_loss, on_gpu.min_test_loss, 1e-4 * on_cpu.min_test_loss);
+  }
+}
+
+// The alignment score (spec 2.4): the recorder's frozen backward and the noise projections (the
+// same counter-based noise on both backends) give the same scores. Each score is a ratio of sums
+// of ~1e5 products computed in double from float32 projections: 1e-3 absolute.
+TEST_P(CudaNetParity, AlignmentScoresMatchTheCpu) {
+  const Data data = random_images(200, 8 * 8 * 2, test_seed());
+  const std::vector<std::string> classes{"a", "b", "c", "d"};
+  net::NetOptions options;
+  options.arch = net::Architecture::parse("conv:8:1,2:bn");
+  options.image = net::ImageShape{8, 8, 2};
+  options.epochs = 1;
+  options.batch_size = 50;
+  options.momentum = 0.0;
+  options.loss = net::LossKind::mse;
+  net::AlignmentOptions alignment;
+  alignment.draws = 5;
+  const net::AlignmentResult on_cpu =
+      net::alignment_scores(cpu(), data.X.cview(), data.labels, classes, options, alignment);
+  const net::AlignmentResult on_gpu =
+      net::alignment_scores(gpu(), data.X.cview(), data.labels, classes, options, alignment);
+  ASSERT_EQ(on_cpu.layers.size(), on_gpu.layers.size());
+  for (std::size_t l = 0; l < on_cpu.layers.size(); ++l) {
+    EXPECT_NEAR(on_cpu.layers[l].score, on_gpu.layers[l].score, 1e-3) << on_cpu.layers[l].layer;
+    EXPECT_NEAR(on_cpu.layers[l].shuffled_score, on_gpu.layers[l].shuffled_score, 1e-3) << on_cpu.layers[l].layer;
   }
 }
 

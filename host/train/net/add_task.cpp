@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -194,9 +195,10 @@ AddTaskResult train_add_task(Backend& backend, const AddTaskData& data, const Ad
     record.seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
     record.train_loss = set_loss(backend, net, X.cview(), Y.cview(), options.batch_size);
     record.test_loss = set_loss(backend, net, X_test.cview(), Y_test.cview(), options.batch_size);
-    if (!std::isfinite(record.train_loss) || !std::isfinite(record.test_loss))
-      throw NumericalError("train_add_task: the loss became " + std::to_string(record.train_loss) + " in epoch " +
-                           std::to_string(epoch) + " (lower --lr)");
+    if (!std::isfinite(record.train_loss) || !std::isfinite(record.test_loss)) {
+      result.diverged_epoch = epoch;  // what the epochs before it reached stands, as in the reference
+      break;
+    }
     if (result.best_epoch == 0 || record.test_loss < result.min_test_loss) {
       result.min_test_loss = record.test_loss;
       result.best_epoch = epoch;
@@ -204,6 +206,7 @@ AddTaskResult train_add_task(Backend& backend, const AddTaskData& data, const Ad
     result.history.push_back(record);
     if (progress) progress(record);
   }
+  if (result.best_epoch == 0) result.min_test_loss = std::numeric_limits<double>::quiet_NaN();
   for (nn::Parameter<float>* p : net.parameters())
     result.parameters.push_back(NamedTensor{p->name, backend.download(p->value.cview())});
   result.fit_seconds = std::chrono::duration<double>(Clock::now() - fit_start).count();

@@ -92,6 +92,15 @@ std::int64_t count_correct(Backend& backend, nn::Network<float>& net, MatrixView
 NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
                const std::vector<std::string>& classes, const NetOptions& options, const EvalSet& test,
                const EpochCallback& progress, const BatchCallback& batch_progress) {
+  return train_with_rule(backend, X_raw, labels, classes, options, test, progress, batch_progress,
+                         [&](nn::Network<float>& net) { return nn::make_learning_rule<float>(backend, options, net); },
+                         options.method == Method::align_zero || options.method == Method::align_ada ? 2 : 1);
+}
+
+NetModel train_with_rule(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
+                         const std::vector<std::string>& classes, const NetOptions& options, const EvalSet& test,
+                         const EpochCallback& progress, const BatchCallback& batch_progress, const RuleMaker& make_rule,
+                         int networks) {
   const auto fit_start = Clock::now();
   check_training_data(X_raw, labels, classes, options);
   NetModel model;
@@ -107,12 +116,12 @@ NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& la
   const std::int64_t n = X_host.rows();
 
   nn::Network<float> net(backend, options, model.input_dim, c);
-  net.require_activation_memory(std::min<std::int64_t>(options.batch_size, n), true, "train");
+  net.require_activation_memory(std::min<std::int64_t>(options.batch_size, n), true, "train", networks);
   net.initialise(options.seed);
   nn::Loss<float> loss(backend, options.loss, c);
   // The rule sees the network at theta_0 (the Align rules' frozen copy); the optimiser updates
   // what it trains.
-  std::unique_ptr<nn::LearningRule<float>> rule = nn::make_learning_rule<float>(backend, options, net);
+  std::unique_ptr<nn::LearningRule<float>> rule = make_rule(net);
   nn::Optimizer<float> optimizer(backend, options, rule->trained_parameters(net));
 
   const Matrix<float> X = backend.upload(X_host.cview());
