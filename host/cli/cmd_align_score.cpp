@@ -46,11 +46,9 @@ void run_align_score(AlignScoreCommand& a, CLI::App* cmd) {
   check_train_command(opt);
   net::NetOptions options = make_net_options(opt.train, net::Method::backprop);
   net::check_alignment_options(options, a.alignment);
-  const TrainData d = load_train_data(opt);
-  options.image = resolve_image(opt.train.net, options.arch, d.data.X.cols(), d.data.sample_shape, d.data.name);
-  options.validate();
-  std::optional<Truth> test_truth;
-  if (d.test) test_truth = encode_truth(d.encoding.classes, d.test->labels, test_label_source(opt, d));
+  const NetTrainData input = load_net_train_data(opt, options);
+  const TrainData& d = input.d;
+  const std::optional<Truth>& test_truth = input.test_truth;
   BackendChoice choice = select_backend(Device::parse(opt.train.device));
   Backend& backend = *choice.backend;
   const bool text = !opt.train.json;

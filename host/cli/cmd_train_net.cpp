@@ -18,14 +18,12 @@ namespace lwnet::cli {
 void run_train_net(const TrainCommand& opt, net::Method method) {
   check_train_command(opt);
   net::NetOptions options = make_net_options(opt.train, method);
-  const TrainData d = load_train_data(opt);
+  const NetTrainData input = load_net_train_data(opt, options);
+  const TrainData& d = input.d;
   const LabeledData& data = d.data;
   const std::optional<LabeledData>& test = d.test;
   const LabelEncoding& encoding = d.encoding;
-  options.image = resolve_image(opt.train.net, options.arch, data.X.cols(), data.sample_shape, data.name);
-  options.validate();
-  std::optional<Truth> test_truth;
-  if (test) test_truth = encode_truth(encoding.classes, test->labels, test_label_source(opt, d));
+  const std::optional<Truth>& test_truth = input.test_truth;
   BackendChoice choice = select_backend(Device::parse(opt.train.device));
   Backend& backend = *choice.backend;
   const bool text = !opt.train.json;

@@ -114,4 +114,13 @@ void print_data_and_device(const TrainData& d, const BackendChoice& choice) {
   std::printf("device  %s\n        %s\n", choice.backend->description().c_str(), choice.reason.c_str());
 }
 
+NetTrainData load_net_train_data(const TrainCommand& opt, net::NetOptions& options) {
+  NetTrainData n{load_train_data(opt), std::nullopt};
+  const LabeledData& data = n.d.data;
+  options.image = resolve_image(opt.train.net, options.arch, data.X.cols(), data.sample_shape, data.name);
+  options.validate();
+  if (n.d.test) n.test_truth = encode_truth(n.d.encoding.classes, n.d.test->labels, test_label_source(opt, n.d));
+  return n;
+}
+
 }  // namespace lwnet::cli

@@ -50,6 +50,14 @@ void print_data_and_device(const TrainData& d, const BackendChoice& choice);
 void save_and_report(const std::string& out, bool json, const std::function<void(const std::string&)>& save,
                      const std::function<nlohmann::json()>& make_json, const std::function<void()>& print_summary);
 
+// A trained network's data (after check_train_command): loaded, options.image resolved from it,
+// options validated, the test labels encoded.
+struct NetTrainData {
+  TrainData d;
+  std::optional<Truth> test_truth;
+};
+NetTrainData load_net_train_data(const TrainCommand& opt, net::NetOptions& options);
+
 // A trained network (--method backprop): fit, report per epoch and in sum, save.
 void run_train_net(const TrainCommand& opt, net::Method method);
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <initializer_list>
 #include <sstream>
@@ -109,6 +110,18 @@ template <class A, class E>
 
 inline ::testing::AssertionResult expect_close(double actual, double expected, double abs_tol, double rel_tol) {
   return expect_close(std::vector<double>{actual}, std::vector<double>{expected}, abs_tol, rel_tol);
+}
+
+// Bit-for-bit equality of two host matrices (the first difference named).
+template <class T>
+::testing::AssertionResult same_bits(const Matrix<T>& a, const Matrix<T>& b) {
+  if (a.rows() != b.rows() || a.cols() != b.cols()) return ::testing::AssertionFailure() << "shapes differ";
+  for (std::int64_t i = 0; i < a.rows(); ++i)
+    for (std::int64_t j = 0; j < a.cols(); ++j)
+      if (std::memcmp(&a(i, j), &b(i, j), sizeof(T)) != 0)
+        return ::testing::AssertionFailure() << "first difference at (" << i << ", " << j << "): " << a(i, j)
+                                             << " vs " << b(i, j);
+  return ::testing::AssertionSuccess();
 }
 
 // Runs f and checks that it throws exactly an E (or a subclass) whose what() contains every needle.

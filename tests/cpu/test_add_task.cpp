@@ -20,6 +20,7 @@
 #include "lwnet/backend.hpp"
 #include "lwnet/error.hpp"
 #include "nn/recurrent_rules.hpp"
+#include "expect_close.hpp"
 #include "test_data.hpp"
 
 namespace lwnet {
@@ -29,6 +30,8 @@ void PrintTo(const AddTaskOptions& o, std::ostream* os) { *os << to_string(o.met
 }  // namespace net
 
 namespace {
+
+using test::same_bits;
 
 using nn::RecurrentNet;
 
@@ -113,15 +116,6 @@ std::vector<Matrix<double>> values_of(Backend& backend, RecurrentNet<double>& ne
   std::vector<Matrix<double>> values;
   for (nn::Parameter<double>* p : net.parameters()) values.push_back(backend.download(p->value.cview()));
   return values;
-}
-
-::testing::AssertionResult same_bits(const Matrix<double>& a, const Matrix<double>& b) {
-  if (a.rows() != b.rows() || a.cols() != b.cols()) return ::testing::AssertionFailure() << "shapes differ";
-  for (std::int64_t i = 0; i < a.rows(); ++i)
-    for (std::int64_t j = 0; j < a.cols(); ++j)
-      if (std::memcmp(&a(i, j), &b(i, j), sizeof(double)) != 0)
-        return ::testing::AssertionFailure() << "(" << i << ", " << j << "): " << a(i, j) << " vs " << b(i, j);
-  return ::testing::AssertionSuccess();
 }
 
 // A net with random biases and initial state too (initialise() leaves them 0), so every term of

@@ -20,25 +20,17 @@
 #include "lwnet/kme.hpp"
 #include "lwnet/net.hpp"
 #include "lwnet/ops.hpp"
+#include "expect_close.hpp"
 #include "test_data.hpp"
 
 namespace lwnet::test {
 namespace {
 
+using test::same_bits;  // beside the scalar overload below
+
 using cpu::CpuLevel;
 
 constexpr int kThreads = 2;
-
-template <class T>
-::testing::AssertionResult same_bits(const Matrix<T>& a, const Matrix<T>& b) {
-  if (a.rows() != b.rows() || a.cols() != b.cols()) return ::testing::AssertionFailure() << "shapes differ";
-  for (std::int64_t i = 0; i < a.rows(); ++i)
-    for (std::int64_t j = 0; j < a.cols(); ++j)
-      if (std::memcmp(&a(i, j), &b(i, j), sizeof(T)) != 0)
-        return ::testing::AssertionFailure() << "first difference at (" << i << ", " << j << "): " << a(i, j)
-                                             << " vs " << b(i, j);
-  return ::testing::AssertionSuccess();
-}
 
 ::testing::AssertionResult same_bits(double a, double b) {
   if (std::memcmp(&a, &b, sizeof a) == 0) return ::testing::AssertionSuccess();

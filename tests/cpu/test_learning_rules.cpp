@@ -21,10 +21,13 @@
 #include "lwnet/net.hpp"
 #include "nn/learning_rule.hpp"
 #include "nn/network.hpp"
+#include "expect_close.hpp"
 #include "test_data.hpp"
 
 namespace lwnet {
 namespace {
+
+using test::same_bits;
 
 using nn::Network;
 
@@ -50,15 +53,6 @@ std::vector<Matrix<double>> gradients_of(Backend& backend, Network<double>& net)
   std::vector<Matrix<double>> grads;
   for (nn::Parameter<double>* p : net.parameters()) grads.push_back(backend.download(p->grad.cview()));
   return grads;
-}
-
-::testing::AssertionResult same_bits(const Matrix<double>& a, const Matrix<double>& b) {
-  if (a.rows() != b.rows() || a.cols() != b.cols()) return ::testing::AssertionFailure() << "shapes differ";
-  for (std::int64_t i = 0; i < a.rows(); ++i)
-    for (std::int64_t j = 0; j < a.cols(); ++j)
-      if (std::memcmp(&a(i, j), &b(i, j), sizeof(double)) != 0)
-        return ::testing::AssertionFailure() << "(" << i << ", " << j << "): " << a(i, j) << " vs " << b(i, j);
-  return ::testing::AssertionSuccess();
 }
 
 const Arch kArchs[] = {{"dense:6x3", "", 5},   {"dense:6x3:bn", "", 5},        {"dense:6x1", "", 5},

@@ -39,6 +39,19 @@ Data random_images(std::int64_t n, std::int64_t features, std::uint64_t seed) {
   return d;
 }
 
+// Every parameter within 1e-4 of its largest entry (at least 1e-3).
+void expect_parameters_close(const std::vector<net::NamedTensor>& cpu, const std::vector<net::NamedTensor>& gpu) {
+  ASSERT_EQ(cpu.size(), gpu.size());
+  for (std::size_t p = 0; p < cpu.size(); ++p) {
+    const Matrix<float>& a = cpu[p].value;
+    const Matrix<float>& b = gpu[p].value;
+    double scale = 1e-3;
+    for (std::int64_t k = 0; k < a.size(); ++k) scale = std::max(scale, std::abs(static_cast<double>(a.data()[k])));
+    for (std::int64_t k = 0; k < a.size(); ++k)
+      ASSERT_NEAR(a.data()[k], b.data()[k], 1e-4 * scale) << cpu[p].name << " entry " << k;
+  }
+}
+
 // One epoch with the given method on dense and conv nets, with and without batch norm.
 void expect_one_epoch_matches(Backend& cpu, Backend& gpu, net::Method method) {
   const Data data = random_images(200, 8 * 8 * 2, test_seed());
@@ -54,15 +67,7 @@ void expect_one_epoch_matches(Backend& cpu, Backend& gpu, net::Method method) {
     options.seed = 4;
     const net::NetModel on_cpu = net::train(cpu, data.X.cview(), data.labels, classes, options);
     const net::NetModel on_gpu = net::train(gpu, data.X.cview(), data.labels, classes, options);
-    ASSERT_EQ(on_cpu.parameters.size(), on_gpu.parameters.size());
-    for (std::size_t p = 0; p < on_cpu.parameters.size(); ++p) {
-      const Matrix<float>& a = on_cpu.parameters[p].value;
-      const Matrix<float>& b = on_gpu.parameters[p].value;
-      double scale = 1e-3;
-      for (std::int64_t k = 0; k < a.size(); ++k) scale = std::max(scale, std::abs(static_cast<double>(a.data()[k])));
-      for (std::int64_t k = 0; k < a.size(); ++k)
-        ASSERT_NEAR(a.data()[k], b.data()[k], 1e-4 * scale) << on_cpu.parameters[p].name << " entry " << k;
-    }
+    expect_parameters_close(on_cpu.parameters, on_gpu.parameters);
     EXPECT_NEAR(on_cpu.history[0].loss, on_gpu.history[0].loss, 1e-4 * std::abs(on_cpu.history[0].loss));
     // The CPU model evaluated on the GPU predicts what it predicts on the CPU.
     const Matrix<float> f_cpu = net::outputs(cpu, on_cpu, data.X.cview());
@@ -98,15 +103,7 @@ TEST_P(CudaNetParity, TwoEpochsOfTheAddTaskMatchTheCpu) {
     options.epochs = 2;
     const net::AddTaskResult on_cpu = net::train_add_task(cpu(), data, options);
     const net::AddTaskResult on_gpu = net::train_add_task(gpu(), data, options);
-    ASSERT_EQ(on_cpu.parameters.size(), on_gpu.parameters.size());
-    for (std::size_t p = 0; p < on_cpu.parameters.size(); ++p) {
-      const Matrix<float>& a = on_cpu.parameters[p].value;
-      const Matrix<float>& b = on_gpu.parameters[p].value;
-      double scale = 1e-3;
-      for (std::int64_t k = 0; k < a.size(); ++k) scale = std::max(scale, std::abs(static_cast<double>(a.data()[k])));
-      for (std::int64_t k = 0; k < a.size(); ++k)
-        ASSERT_NEAR(a.data()[k], b.data()[k], 1e-4 * scale) << on_cpu.parameters[p].name << " entry " << k;
-    }
+    expect_parameters_close(on_cpu.parameters, on_gpu.parameters);
     EXPECT_NEAR(on_cpu.min_test_loss, on_gpu.min_test_loss, 1e-4 * on_cpu.min_test_loss);
   }
 }
