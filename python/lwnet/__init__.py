@@ -6,7 +6,8 @@
     lwnet.hsic(X, y)                  # normalised HSIC between a Gaussian kernel on X and the labels
 
 Functions: hsic, gram, kme (class mean embeddings), median_sigma, standardize, load (a fitted
-estimator from a model file), backend / cuda_backend (on your CUDA stream) / devices / probe, version. Estimators (scikit-learn):
+estimator from a model file), add_task (the recurrent Add task), alignment_scores (spec 2.4),
+backend / cuda_backend (on your CUDA stream) / devices / probe, version. Estimators (scikit-learn):
 KMENetworkClassifier, LayerwiseClassifier. Errors: lwnet.Error and its subclasses; Ctrl-C during
 a fit raises KeyboardInterrupt. docs/EMBEDDING.md ("Python") says which arrays are used without
 a copy, where memory lives, and how threads and the GIL behave.
@@ -14,7 +15,8 @@ a copy, where memory lives, and how threads and the GIL behave.
 
 from . import _lwnet
 from ._estimators import KMENetworkClassifier, LayerwiseClassifier, load
-from ._functions import backend, cuda_backend, devices, gram, hsic, kme, median_sigma, probe, standardize
+from ._functions import (add_task, alignment_scores, backend, cuda_backend, devices, gram, hsic, kme, median_sigma, probe,
+                         standardize)
 
 Error = _lwnet.Error
 InvalidArgument = _lwnet.InvalidArgument
@@ -35,7 +37,8 @@ def version():
 __version__ = _lwnet.version()
 
 __all__ = [
-    "KMENetworkClassifier", "LayerwiseClassifier", "load", "hsic", "gram", "kme", "median_sigma", "standardize",
+    "KMENetworkClassifier", "LayerwiseClassifier", "load", "add_task", "alignment_scores", "hsic", "gram", "kme",
+    "median_sigma", "standardize",
     "backend", "cuda_backend", "devices", "probe", "version", "Error", "InvalidArgument", "IoError", "OutOfMemory", "Unavailable",
     "NumericalError", "CudaError", "Backend", "Kernel",
 ]

@@ -157,3 +157,38 @@ def kme(X, y, Z=None, *, kernel="gaussian", sigma="median", gamma=1.0, coef0=1.0
     classes, labels = encode_labels(y, "y")
     k = _kernel(kernel, sigma, gamma, coef0, degree, X, b, seed, "")
     return classes, _lwnet.class_mean_embeddings(b, Zm, X, labels, len(classes), k)
+
+
+def add_task(method="backprop", *, width=64, epochs=200, batch_size=50, lr=0.001, optimizer="sgd", momentum=0.0,
+             init="ntk", seed=0, align_ada_variant="code", data_seed=99, device="auto", progress=None):
+    """The recurrent Add task of spec 2.3 (as `lwnet train --arch rnn:WIDTH`): 300 training and 100
+    test sequences of 100 coin flips drawn from data_seed, targets 0.5 + 0.5 x_{t-2} - 0.25 x_{t-5},
+    learnt by an Elman ReLU network with a per-step readout, trained by method "backprop" (through
+    time), "align-zero", "align-ada" (align_ada_variant "code", the reference's, or "full") or
+    "last-layer" (the readout and h_0). Returns a dict: history (per epoch: train_loss, test_loss,
+    seconds), min_test_loss and best_epoch (the spec's metric), diverged_epoch (None unless the loss
+    stopped being finite: training stops there), initial_test_loss, mean_prediction_test_loss
+    (each step's training mean), half_prediction_test_loss (the reference's constant 0.5),
+    fit_seconds. progress(event) is called after each epoch."""
+    options = {"method": method, "width": int(width), "epochs": int(epochs), "batch_size": int(batch_size),
+               "lr": float(lr), "optimizer": optimizer, "momentum": float(momentum), "init": init, "seed": int(seed),
+               "align_ada_variant": align_ada_variant}
+    return _lwnet.add_task(backend(device), options, int(data_seed), progress)
+
+
+def alignment_scores(X, y, *, arch="dense:256x2", epochs=10, batch_size=100, lr=None, init="ntk", loss="mse",
+                     image=None, standardize="train", seed=0, draws=100, noise_batch=100, device="auto",
+                     progress=None):
+    """The alignment score of spec 2.4 (as `lwnet align-score`): trains a backprop network on X, y
+    (plain SGD) while accumulating the Align-zero update driven by its error, then compares the two
+    weight changes of every hidden layer through Gaussian noise. Returns one dict per hidden layer:
+    layer, score, shuffled_score (the control: trained weights shuffled), draws, shuffled_draws."""
+    X = as_matrix(X, "X")
+    classes, labels = encode_labels(y)
+    if labels.shape[0] != X.shape[0]:
+        raise ValueError(f"y has {labels.shape[0]} labels for {X.shape[0]} rows of X")
+    options = {"method": "backprop", "arch": arch, "epochs": int(epochs), "batch_size": int(batch_size),
+               "lr": None if lr is None else float(lr), "optimizer": "sgd", "momentum": 0.0, "init": init,
+               "loss": loss, "image": image, "standardize": standardize, "seed": int(seed)}
+    return _lwnet.alignment_scores(backend(device), X, labels, [str(c) for c in classes], options, int(draws),
+                                   int(noise_batch), progress)

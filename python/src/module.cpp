@@ -12,4 +12,5 @@ NB_MODULE(_lwnet, m) {
   lwnet::py::bind_kernels(m);
   lwnet::py::bind_kme(m);
   lwnet::py::bind_net(m);
+  lwnet::py::bind_align(m);
 }

@@ -2,6 +2,7 @@
 // reader of the option dictionaries the estimators pass.
 #pragma once
 
+#include <cstdint>
 #include <set>
 #include <string>
 
@@ -9,12 +10,14 @@
 #include <nanobind/stl/string.h>
 
 #include "lwnet/error.hpp"
+#include "lwnet/net.hpp"
 
 namespace lwnet::py {
 
 void bind_kernels(nanobind::module_& m);
 void bind_kme(nanobind::module_& m);
 void bind_net(nanobind::module_& m);
+void bind_align(nanobind::module_& m);
 
 // Options given as a dict of Python values (lwnet/_estimators.py builds it from the estimator's
 // parameters); a value of the wrong type, or a key nothing reads, is an InvalidArgument naming it.
@@ -56,5 +59,9 @@ class OptionReader {
   nanobind::dict options_;
   std::set<std::string> read_;
 };
+
+// LayerwiseClassifier's parameters (a dict) as the trainer's options, for data of `features`
+// columns, with the checks the CLI and the C API make beyond NetOptions::validate() (py_net.cpp).
+net::NetOptions net_options(const nanobind::dict& options, std::int64_t features);
 
 }  // namespace lwnet::py

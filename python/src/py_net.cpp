@@ -22,10 +22,6 @@ struct nanobind::detail::is_copy_constructible<lwnet::net::NetModel> : std::fals
 
 namespace lwnet::py {
 
-namespace {
-
-// The estimator's parameters (LayerwiseClassifier) as the trainer's options, for data of
-// `features` columns; the checks the CLI and the C API make beyond NetOptions::validate().
 net::NetOptions net_options(const nb::dict& options, std::int64_t features) {
   OptionReader r(options);
   net::NetOptions o;
@@ -65,6 +61,8 @@ net::NetOptions net_options(const nb::dict& options, std::int64_t features) {
   o.validate();
   return o;
 }
+
+namespace {
 
 nb::dict net_params(const net::NetModel& m) {
   const net::NetOptions& o = m.options;

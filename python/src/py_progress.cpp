@@ -92,4 +92,19 @@ net::BatchCallback ProgressBridge::batches() const {
   };
 }
 
+net::AddTaskCallback ProgressBridge::add_task_epochs(int epochs) const {
+  const ProgressBridge* self = this;
+  return [self, epochs](const net::AddTaskRecord& r) {
+    const nb::gil_scoped_acquire gil;
+    nb::dict event;
+    event["event"] = "epoch";
+    event["epoch"] = r.epoch;
+    event["epochs"] = epochs;
+    event["train_loss"] = r.train_loss;
+    event["test_loss"] = r.test_loss;
+    event["seconds"] = r.seconds;
+    self->report("after epoch " + std::to_string(r.epoch), &event);
+  };
+}
+
 }  // namespace lwnet::py

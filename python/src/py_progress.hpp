@@ -9,6 +9,7 @@
 
 #include <nanobind/nanobind.h>
 
+#include "lwnet/add_task.hpp"
 #include "lwnet/kme.hpp"
 #include "lwnet/net.hpp"
 
@@ -24,6 +25,7 @@ class ProgressBridge {
   kme::ProgressCallback kme() const;
   net::EpochCallback epochs(int epochs) const;
   net::BatchCallback batches() const;
+  net::AddTaskCallback add_task_epochs(int epochs) const;
 
  private:
   // With the GIL held: a pending signal, then the Python function (when `event` is not null).
