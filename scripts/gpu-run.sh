@@ -196,6 +196,11 @@ else
   echo "gpu-run: no .gpu-bundle/fashion-mnist: Fashion-MNIST skipped"
 fi
 
+# The Align paper's Add task (issue 13) at the widths the CPU did not reach (bench/results/add-task-*):
+# each finished run is one JSON in $out/add-task-gpu, so a run stopped at the limit keeps the others.
+phase "Add task on CUDA, widths 1024 and 4096" 45 env DEVICE=cuda bash bench/rules/add_task.sh "$build/bin/lwnet" \
+  "$out/add-task-gpu" 1024 4096 >>"$out/main.txt" 2>&1
+
 phase "baselines: PyTorch and, when installed, KeOps on CUDA" 60 python3 bench/baselines/baselines.py \
   --device cuda --libraries torch pykeops --time-limit 20 --out "$out/baselines-gpu.json" >>"$out/main.txt" 2>&1
 

@@ -3,7 +3,7 @@
 # Align-ada (the code's variant and the full one), Align-zero and readout-only, 200 epochs of
 # plain SGD lr 0.001, batch 50, 300/100 generated sequences of 100 steps; one JSON per run.
 # Summarise with bench/rules/summarise_add_task.py OUT_DIR.
-# Usage: bash bench/rules/add_task.sh [LWNET_BINARY] [OUT_DIR] [WIDTHS...]
+# Usage: [DEVICE=cuda] bash bench/rules/add_task.sh [LWNET_BINARY] [OUT_DIR] [WIDTHS...]
 set -euo pipefail
 lwnet=${1:-build/release/bin/lwnet}
 out=${2:-$(mktemp -d)}
@@ -19,7 +19,7 @@ for width in "${widths[@]}"; do
       align-ada-full) args=(--method align-ada --align-ada-variant full) ;;
       *) args=(--method "$run") ;;
     esac
-    "$lwnet" train --arch "rnn:$width" "${args[@]}" --epochs 200 --device cpu --json > "$file.part"
+    "$lwnet" train --arch "rnn:$width" "${args[@]}" --epochs 200 --device "${DEVICE:-cpu}" --json > "$file.part"
     mv "$file.part" "$file"
     echo "rnn:$width $run $(/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["min_test_loss"], r["mean_prediction_test_loss"])' "$file")"
   done
