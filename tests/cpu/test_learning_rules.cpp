@@ -321,5 +321,37 @@ TEST(LastLayer, TrainsTheReadoutAlone) {
   EXPECT_TRUE(s.rule->feedback().empty());
 }
 
+// Every rule trains to the same bits with the same seed at any thread count (the frozen copy, the
+// feedback draws and the shuffling are all seeded), and to other parameters with another seed.
+TEST(LearningRules, EveryRuleIsBitwiseReproducibleAcrossThreadCounts) {
+  test::TestRandom rnd(test::test_seed());
+  const Matrix<float> X = rnd.uniform_matrix(60, 50);
+  Labels labels;
+  labels.num_classes = kClasses;
+  for (int i = 0; i < 60; ++i) labels.y.push_back(i % kClasses);
+  const std::vector<std::string> classes{"a", "b", "c"};
+  for (const net::Method method : {net::Method::align_zero, net::Method::align_ada, net::Method::align_prop,
+                                   net::Method::fa, net::Method::dfa, net::Method::last_layer}) {
+    for (const Arch& arch : {kArchs[1], kArchs[4]}) {
+      SCOPED_TRACE(std::string(net::to_string(method)) + " " + arch.arch);
+      net::NetOptions options = options_for(arch, method);
+      options.epochs = 2;
+      options.batch_size = 20;
+      auto one = make_cpu_backend(1), two = make_cpu_backend(2);
+      const net::NetModel a = net::train(*one, X.cview(), labels, classes, options);
+      const net::NetModel b = net::train(*two, X.cview(), labels, classes, options);
+      options.seed += 1;
+      const net::NetModel other = net::train(*two, X.cview(), labels, classes, options);
+      ASSERT_EQ(a.parameters.size(), b.parameters.size());
+      bool differs = false;
+      for (std::size_t p = 0; p < a.parameters.size(); ++p) {
+        EXPECT_TRUE(same_bits(a.parameters[p].value, b.parameters[p].value)) << a.parameters[p].name;
+        differs = differs || !same_bits(a.parameters[p].value, other.parameters[p].value);
+      }
+      EXPECT_TRUE(differs);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lwnet
