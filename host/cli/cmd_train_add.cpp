@@ -21,9 +21,9 @@ namespace {
 
 // Options of `lwnet train` that name data, a loss or a model file: the Add task generates its own
 // sequences, has one loss and saves no model.
-const char* const kNotForTheAddTask[] = {"--data",   "--labels",        "--label-column", "--test",
-                                         "--test-labels", "--test-fraction", "--loss",  "--image",
-                                         "--out",    "--memory-budget", "--standardize"};
+const char* const kNotForTheAddTask[] = {"--data",          "--labels", "--label-column", "--test",
+                                         "--test-labels",   "--test-fraction", "--loss", "--image",
+                                         "--out",           "--memory-budget", "--standardize"};
 
 std::int64_t parse_rnn_width(const std::string& arch) {
   const std::string digits = arch.substr(4);
