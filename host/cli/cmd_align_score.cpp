@@ -39,9 +39,6 @@ void run_align_score(AlignScoreCommand& a, CLI::App* cmd) {
   if (option_given(cmd, "--method") && opt.train.net.method != "backprop")
     throw InvalidArgument("--method: align-score trains a backprop network (spec 2.4), not --method " +
                           opt.train.net.method);
-  opt.train.net.method = "backprop";
-  if (!option_given(cmd, "--loss")) opt.train.net.loss = "mse";
-  if (!option_given(cmd, "--momentum")) opt.train.net.numbers.momentum = 0.0;
   check_method_options(cmd, net::Method::backprop, opt.train, {});
   check_train_command(opt);
   net::NetOptions options = make_net_options(opt.train, net::Method::backprop);
@@ -114,6 +111,10 @@ void add_align_score_command(CLI::App& app) {
                      "Noise draws per layer (the reference: 100)");
   add_integer_option(cmd, "--noise-batch", a->alignment.noise_batch, 1, net::NetOptions::kMaxBatchSize,
                      "Noise samples per draw (the reference: 100)");
+  // align-score's own defaults, set before the options so that --help shows them.
+  a->command.train.net.method = "backprop";
+  a->command.train.net.loss = "mse";
+  a->command.train.net.numbers.momentum = 0.0;
   add_train_options(cmd, a->command.train);
   cmd->callback([a, cmd] {
     a->alignment.seed = a->command.train.seed;
