@@ -162,6 +162,12 @@ double CudaBackend::kernel_pair_sum_impl(MatrixView<const float> X, const GramPa
   return cuda::kernel_pair_sum(*context_, detail::make_kernel_constants(x_params), X, detail::make_kernel_constants(y_params), Y);
 }
 
+void CudaBackend::gaussian_gram_gradient_impl(MatrixView<const float> Z, MatrixView<const float> G, double sigma,
+                                              MatrixView<float> out) {
+  DeviceGuard guard(context_->device());
+  cuda::gaussian_gram_gradient(*context_, Z, G, sigma, out);
+}
+
 void CudaBackend::knn_impl(MatrixView<const float> queries, MatrixView<const float> reference, int k,
                            MatrixView<std::int64_t> indices, MatrixView<float> sq_distances) {
   DeviceGuard guard(context_->device());

@@ -54,6 +54,8 @@ class CudaBackend final : public Backend {
                           MatrixView<double> out) override;
   double kernel_pair_sum_impl(MatrixView<const float> X, const GramParams& x_params,
                               MatrixView<const float> Y, const GramParams& y_params) override;
+  void gaussian_gram_gradient_impl(MatrixView<const float> Z, MatrixView<const float> G, double sigma,
+                                   MatrixView<float> out) override;
   void knn_impl(MatrixView<const float> queries, MatrixView<const float> reference, int k,
                 MatrixView<std::int64_t> indices, MatrixView<float> sq_distances) override;
   std::vector<double> column_sums_impl(MatrixView<const float> A) override;

@@ -215,9 +215,11 @@ void run_cv_kme(const CvCommand& opt, CLI::App* cmd) {
             << "\n";
 }
 
-void run_cv(const CvCommand& opt, CLI::App* cmd) {
+void run_cv(const CvCommand& given, CLI::App* cmd) {
+  CvCommand opt = given;
   const net::Method method = parse_method_option(opt.train.net);
   check_method_options(cmd, method, opt.train, {"--preset"});
+  apply_method_defaults(cmd, method, opt.train.net);
   if (method == net::Method::kme) {
     run_cv_kme(opt, cmd);
   } else {

@@ -67,9 +67,11 @@ void run_train_kme(const TrainCommand& opt) {
       [&] { return fit_json(result); }, [&] { print_fit_summary(result); });
 }
 
-void run_train(const TrainCommand& opt, CLI::App* cmd) {
+void run_train(const TrainCommand& given, CLI::App* cmd) {
+  TrainCommand opt = given;
   const net::Method method = parse_method_option(opt.train.net);
   check_method_options(cmd, method, opt.train, {"--memory-budget"});
+  apply_method_defaults(cmd, method, opt.train.net);
   if (method == net::Method::kme) {
     run_train_kme(opt);
   } else if (is_recurrent_arch(opt.train.net.arch)) {

@@ -34,7 +34,7 @@ void run_train_net(const TrainCommand& opt, net::Method method) {
 
   stop_if_interrupted("before training: no model was written");
   const NetRun run = fit_network(backend, data, encoding, test ? &*test : nullptr, test ? &*test_truth : nullptr,
-                                 options, epoch_printer(text, options.epochs));
+                                 options, epoch_printer(text, net::reported_epochs(options)));
   NetFitResult result;
   result.run = &run;
   result.device = backend.device().str();

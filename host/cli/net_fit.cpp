@@ -65,8 +65,8 @@ NetRun fit_network_with(Backend& backend, const LabeledData& train, const LabelE
     epochs.push_back(scaled);
     if (progress) progress(scaled);
   };
-  NetRun run{trainer(test ? epoch_test.eval : net::EvalSet{}, stop_on_interrupt(record, options.epochs),
-                     stop_between_batches(options.epochs)),
+  NetRun run{trainer(test ? epoch_test.eval : net::EvalSet{}, stop_on_interrupt(record, net::reported_epochs(options)),
+                     stop_between_batches(net::reported_epochs(options))),
              {}, 0.0, std::nullopt};
   run.epochs = std::move(epochs);
   run.train_accuracy = accuracy(net::predict(backend, run.model, train.X.cview()), encoding.labels.y);

@@ -20,9 +20,17 @@ constexpr double kMaxWeightDecay = 1.0;
 const std::vector<std::string> kKmeOnly = {"--max-layers",    "--sigma-smallest", "--sigma-count", "--hsic-threshold",
                                            "--noise",         "--rho",            "--extra-columns", "--predict",
                                            "--knn-k",         "--select",         "--validation-fraction"};
-const std::vector<std::string> kNetOnly = {"--arch",     "--epochs",       "--batch-size", "--lr",   "--optimizer",
-                                           "--momentum", "--weight-decay", "--init",       "--loss", "--image",
-                                         "--align-ada-variant"};
+const std::vector<std::string> kDglOnly = {"--dgl-sw2", "--dgl-sb2", "--dgl-noise", "--dgl-targets"};
+const std::vector<std::string> kReadoutOptions = {"--readout-epochs", "--readout-lr", "--readout-weight-decay",
+                                                  "--readout-batch-size"};
+const std::vector<std::string> kHsicOnly = {"--hsic-sigma",    "--hsic-beta",  "--hsic-output",          "--readout-epochs",
+                                            "--readout-lr",    "--readout-weight-decay", "--readout-batch-size"};
+const std::vector<std::string> kNetOnly = {"--arch",     "--epochs",       "--batch-size",   "--lr",
+                                           "--optimizer", "--momentum",    "--weight-decay", "--init",
+                                           "--loss",     "--image",        "--align-ada-variant", "--dgl-monitor",
+                                           "--dgl-sw2",  "--dgl-sb2",      "--dgl-noise",    "--dgl-targets",
+                                           "--hsic-sigma", "--hsic-beta",  "--hsic-output", "--readout-epochs", "--readout-lr",
+                                           "--readout-weight-decay", "--readout-batch-size"};
 
 // Runs `parse`; an InvalidArgument it throws is given the option's name in front, unless its
 // message already starts with it, so that the one error line names what the user typed.
@@ -86,10 +94,55 @@ void add_net_options(CLI::App* cmd, NetCliOptions& opt) {
                   "frozen copy received through the next step) | full (also the same step's readout term)")
       ->capture_default_str()
       ->check(non_empty());
+  add_real_option(cmd, "--dgl-sw2", opt.numbers.dgl.sw2, {0.0, 1e6, true, false},
+                  "--method dgl (and --dgl-monitor): weight variance sw^2 of the NNGP layers above a layer");
+  add_real_option(cmd, "--dgl-sb2", opt.numbers.dgl.sb2, {0.0, 1e6}, "--method dgl: bias variance sb^2");
+  add_real_option(cmd, "--dgl-noise", opt.numbers.dgl.noise, {0.0, 1e6, true, false},
+                  "--method dgl: the GP's noise s2 added to the kernel's diagonal");
+  cmd->add_option("--dgl-targets", opt.dgl_targets,
+                  "--method dgl: centred (one-hot minus the batch's class frequencies) | one-hot")
+      ->capture_default_str()
+      ->check(non_empty());
+  cmd->add_flag("--dgl-monitor", opt.dgl_monitor,
+                "--method backprop: report DGL_l of every hidden layer after each epoch (the mean over the first "
+                "10 batches of the training set)");
+  add_real_option(cmd, "--hsic-sigma", opt.numbers.hsic.sigma, {0.0, 1e6, true, false},
+                  "--method hsic-bottleneck: kernel width (times sqrt of each argument's dimension)");
+  add_real_option(cmd, "--hsic-beta", opt.numbers.hsic.beta, {0.0, 1e9},
+                  "--method hsic-bottleneck: weight of nHSIC(Z, Y) in each block's loss");
+  cmd->add_option("--hsic-output", opt.hsic_output,
+                  "--method hsic-bottleneck: format (a readout trained by cross-entropy on the frozen network) | "
+                  "unformatted (the last block has one unit per class, read through the units' class assignment on "
+                  "the training set)")
+      ->capture_default_str()
+      ->check(non_empty());
+  add_integer_option(cmd, "--readout-epochs", opt.numbers.hsic.readout_epochs, 0, net::NetOptions::kMaxEpochs,
+                     "--method hsic-bottleneck: epochs of the format readout (cross-entropy on the frozen network)");
+  add_real_option(cmd, "--readout-lr", opt.numbers.hsic.readout_learning_rate, {0.0, kMaxLearningRate, true, false},
+                  "--method hsic-bottleneck: the readout's SGD learning rate");
+  add_real_option(cmd, "--readout-weight-decay", opt.numbers.hsic.readout_weight_decay, {0.0, kMaxWeightDecay},
+                  "--method hsic-bottleneck: the readout's weight decay");
+  add_integer_option(cmd, "--readout-batch-size", opt.numbers.hsic.readout_batch_size, 1,
+                     net::NetOptions::kMaxBatchSize, "--method hsic-bottleneck: the readout's batch size");
   cmd->add_option("--image", opt.image,
                   "--method backprop: each row is an HxWxC image (HWC order), as conv nets need for CSV data; "
                   "IDX files keep their own HxW (or HxWxC)")
       ->check(non_empty());
+}
+
+void apply_method_defaults(CLI::App* cmd, net::Method method, NetCliOptions& opt) {
+  if (method != net::Method::dgl && method != net::Method::hsic_bottleneck) return;
+  const net::NetOptions d = net::defaults_for(method);
+  net::NetOptions& n = opt.numbers;
+  if (!option_given(cmd, "--arch")) opt.arch = d.arch.str();
+  if (!option_given(cmd, "--optimizer")) opt.optimizer = net::to_string(d.optimizer);
+  if (!option_given(cmd, "--init")) opt.init = net::to_string(d.init);
+  if (!option_given(cmd, "--epochs")) n.epochs = d.epochs;
+  if (!option_given(cmd, "--batch-size")) n.batch_size = d.batch_size;
+  if (!option_given(cmd, "--lr")) n.learning_rate = d.learning_rate;
+  if (!option_given(cmd, "--momentum")) n.momentum = d.momentum;
+  if (!option_given(cmd, "--weight-decay")) n.weight_decay = d.weight_decay;
+  n.bn_epsilon = d.bn_epsilon;
 }
 
 net::Method parse_method_option(const NetCliOptions& opt) {
@@ -115,6 +168,21 @@ void check_method_options(CLI::App* cmd, net::Method method, const TrainOptions&
     throw InvalidArgument("--standardize separate applies to --method kme, not " + method_text +
                           ": a network standardises every batch with the training statistics (train) or not at all "
                           "(none)");
+  for (const std::string& name : kDglOnly)
+    if (option_given(cmd, name) && method != net::Method::dgl && !train.net.dgl_monitor)
+      throw InvalidArgument(name + " applies to --method dgl (or --dgl-monitor), not " + method_text);
+  for (const std::string& name : kHsicOnly)
+    if (option_given(cmd, name) && method != net::Method::hsic_bottleneck)
+      throw InvalidArgument(name + " applies to --method hsic-bottleneck, not " + method_text);
+  if (train.net.hsic_output == "unformatted")
+    for (const std::string& name : kReadoutOptions)
+      if (option_given(cmd, name))
+        throw InvalidArgument(name + " applies to --hsic-output format: the unformatted variant trains no readout");
+  if (train.net.dgl_monitor && method != net::Method::backprop)
+    throw InvalidArgument("--dgl-monitor reports DGL_l of a --method backprop run, not " + method_text);
+  if ((method == net::Method::dgl || method == net::Method::hsic_bottleneck) && option_given(cmd, "--loss"))
+    throw InvalidArgument(std::string("--loss applies to end-to-end training: ") + method_text +
+                          " trains each layer on its own kernel loss");
   if (option_given(cmd, "--align-ada-variant") && train.net.arch.rfind("rnn:", 0) != 0)
     throw InvalidArgument("--align-ada-variant applies to the Add task's recurrent net (--arch rnn:WIDTH), not --arch " +
                           train.net.arch);
@@ -134,6 +202,13 @@ net::NetOptions make_net_options(const TrainOptions& train, net::Method method) 
   o.loss = naming("--loss", [&] { return net::parse_loss(cli.loss); });
   o.seed = train.seed;
   o.standardize = naming("--standardize", [&] { return parse_standardize_mode(train.standardize); });
+  if (cli.dgl_targets != "centred" && cli.dgl_targets != "one-hot")
+    throw InvalidArgument("--dgl-targets '" + cli.dgl_targets + "': expected centred or one-hot");
+  o.dgl.center_targets = cli.dgl_targets == "centred";
+  o.dgl.monitor = cli.dgl_monitor;
+  if (cli.hsic_output != "format" && cli.hsic_output != "unformatted")
+    throw InvalidArgument("--hsic-output '" + cli.hsic_output + "': expected format or unformatted");
+  o.hsic.unformatted = cli.hsic_output == "unformatted";
   o.image = {};
   return o;
 }

@@ -23,12 +23,21 @@ struct NetCliOptions {
   std::string init = "ntk";
   std::string loss = "cross-entropy";
   std::string align_ada_variant = "code";  // the Add task's recurrent net only
-  net::NetOptions numbers;  // epochs, batch_size, learning_rate, momentum, weight_decay (their defaults)
+  std::string dgl_targets = "centred";
+  bool dgl_monitor = false;
+  std::string hsic_output = "format";
+  // epochs, batch_size, learning_rate, momentum, weight_decay, the dgl and hsic numbers (their defaults)
+  net::NetOptions numbers;
 };
 void add_net_options(CLI::App* cmd, NetCliOptions& opt);
 
 // Whether the command line gave option `name` (its default does not count).
 bool option_given(CLI::App* cmd, const std::string& name);
+
+// --method dgl and hsic-bottleneck start from their own defaults (net::defaults_for: optimiser,
+// rate, momentum, weight decay, batch size, epochs, init, architecture, batch-norm epsilon): every
+// one of those the command line did not give is set to the method's.
+void apply_method_defaults(CLI::App* cmd, net::Method method, NetCliOptions& opt);
 
 // --method, read strictly: InvalidArgument naming the option and the accepted names.
 net::Method parse_method_option(const NetCliOptions& opt);

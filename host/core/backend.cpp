@@ -346,6 +346,30 @@ double Backend::kernel_pair_sum(MatrixView<const float> X, const GramParams& x_p
   return sum;
 }
 
+void Backend::gaussian_gram_gradient(MatrixView<const float> Z, MatrixView<const float> G, double sigma,
+                                     MatrixView<float> out) {
+  const char* op = "gaussian_gram_gradient";
+  const GramParams params = GramParams::gaussian(sigma);
+  validate(params, op);
+  check_operand(*this, op, "Z", Z);
+  check_operand(*this, op, "G", G);
+  check_operand(*this, op, "out", out);
+  if (G.rows() != Z.rows() || G.cols() != Z.rows())
+    fail(op, "G must be Z.rows x Z.rows (one weight per pair of rows of Z)", {named("Z", Z), named("G", G)});
+  if (out.rows() != Z.rows() || out.cols() != Z.cols())
+    fail(op, "out must have Z's shape", {named("Z", Z), named("out", out)});
+  check_no_overlap(op, "out", out, "Z", Z);
+  check_no_overlap(op, "out", out, "G", G);
+  scan_finite(*this, op, "Z", Z);
+  scan_finite(*this, op, "G", G);
+  gaussian_gram_gradient_impl(Z, G, sigma, out);
+  if (validation() != Validation::full) return;
+  const auto bad = count_nonfinite_impl(MatrixView<const float>(out));
+  if (bad != 0)
+    throw NumericalError(std::string(op) + ": " + std::to_string(bad) + " output values are not finite for " +
+                         to_string(params) + " (the gradient overflows float32; scale G, the data or the kernel)");
+}
+
 // ---- nearest neighbours ---------------------------------------------------------------------------
 
 void Backend::knn(MatrixView<const float> queries, MatrixView<const float> reference, int k,

@@ -403,6 +403,62 @@ void NnOps::fill_random(MatrixView<T> A, const RandomDraw& draw) {
   fill_random_impl(A, draw);
 }
 
+namespace {
+
+template <class T>
+void check_kernel_matrix(const char* op, const char* name, const MatrixView<T>& K) {
+  if (K.rows() != K.cols())
+    fail(op, std::string(name) + " must be square (a kernel matrix, m x m)", {named(name, K)});
+}
+
+}  // namespace
+
+void NnOps::convert(MatrixView<const float> src, MatrixView<double> dst) {
+  const char* op = "convert";
+  LWNET_NN_OPERAND(op, src);
+  LWNET_NN_OPERAND(op, dst);
+  check_same_shape(op, "src", src, "dst", dst);
+  check_no_overlap(op, "dst", dst, "src", src);
+  convert_impl(src, dst);
+}
+
+void NnOps::convert(MatrixView<const double> src, MatrixView<float> dst) {
+  const char* op = "convert";
+  LWNET_NN_OPERAND(op, src);
+  LWNET_NN_OPERAND(op, dst);
+  check_same_shape(op, "src", src, "dst", dst);
+  check_no_overlap(op, "dst", dst, "src", src);
+  convert_impl(src, dst);
+}
+
+template <class T>
+void NnOps::arc_cosine_step(MatrixView<const T> K, double sw2, double sb2, MatrixView<T> out) {
+  const char* op = "arc_cosine_step";
+  check_non_negative(op, "sw2", sw2);
+  check_non_negative(op, "sb2", sb2);
+  LWNET_NN_OPERAND(op, K);
+  LWNET_NN_OPERAND(op, out);
+  check_kernel_matrix(op, "K", K);
+  check_same_shape(op, "K", K, "out", out);
+  check_no_overlap(op, "out", out, "K", K);
+  arc_cosine_step_impl(K, sw2, sb2, out);
+}
+
+template <class T>
+void NnOps::arc_cosine_step_backward(MatrixView<const T> K, MatrixView<const T> G, double sw2, MatrixView<T> dK) {
+  const char* op = "arc_cosine_step_backward";
+  check_non_negative(op, "sw2", sw2);
+  LWNET_NN_OPERAND(op, K);
+  LWNET_NN_OPERAND(op, G);
+  LWNET_NN_OPERAND(op, dK);
+  check_kernel_matrix(op, "K", K);
+  check_same_shape(op, "K", K, "G", G);
+  check_same_shape(op, "K", K, "dK", dK);
+  check_no_overlap(op, "dK", dK, "K", K);
+  check_no_overlap(op, "dK", dK, "G", G);
+  arc_cosine_step_backward_impl(K, G, sw2, dK);
+}
+
 #undef LWNET_NN_OPERAND
 
 #define LWNET_NN_OPS_INSTANTIATE(T)                                                                             \
@@ -427,7 +483,9 @@ void NnOps::fill_random(MatrixView<T> A, const RandomDraw& draw) {
                                    const AdamParams&, std::int64_t);                                            \
   template void NnOps::im2col_3x3(MatrixView<const T>, const Conv3x3Shape&, MatrixView<T>);                     \
   template void NnOps::col2im_3x3(MatrixView<const T>, const Conv3x3Shape&, MatrixView<T>);                     \
-  template void NnOps::fill_random(MatrixView<T>, const RandomDraw&);
+  template void NnOps::fill_random(MatrixView<T>, const RandomDraw&);                                           \
+  template void NnOps::arc_cosine_step(MatrixView<const T>, double, double, MatrixView<T>);                     \
+  template void NnOps::arc_cosine_step_backward(MatrixView<const T>, MatrixView<const T>, double, MatrixView<T>);
 LWNET_NN_OPS_INSTANTIATE(float)
 LWNET_NN_OPS_INSTANTIATE(double)
 #undef LWNET_NN_OPS_INSTANTIATE

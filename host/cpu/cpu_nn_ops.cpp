@@ -205,10 +205,19 @@ class CpuNnOps final : public NnOps {
   void col2im_3x3_impl(MatrixView<const T> dcols, const Conv3x3Shape& shape, MatrixView<T> dX) override {       \
     col2im_3x3_host(pool_, dcols, shape, dX);                                                                   \
   }                                                                                                             \
-  void fill_random_impl(MatrixView<T> A, const RandomDraw& draw) override { draw_random(A, draw); }
+  void fill_random_impl(MatrixView<T> A, const RandomDraw& draw) override { draw_random(A, draw); }             \
+  void arc_cosine_step_impl(MatrixView<const T> K, double sw2, double sb2, MatrixView<T> out) override {        \
+    arc_cosine_step_host(pool_, K, sw2, sb2, out);                                                              \
+  }                                                                                                             \
+  void arc_cosine_step_backward_impl(MatrixView<const T> K, MatrixView<const T> G, double sw2, MatrixView<T> dK) \
+      override {                                                                                                \
+    arc_cosine_step_backward_host(pool_, K, G, sw2, dK);                                                        \
+  }
   LWNET_CPU_NN_FORWARD(float)
   LWNET_CPU_NN_FORWARD(double)
 #undef LWNET_CPU_NN_FORWARD
+  void convert_impl(MatrixView<const float> src, MatrixView<double> dst) override { convert_host(pool_, src, dst); }
+  void convert_impl(MatrixView<const double> src, MatrixView<float> dst) override { convert_host(pool_, src, dst); }
 
  private:
   template <class T>

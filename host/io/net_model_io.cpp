@@ -22,8 +22,44 @@ namespace {
 
 const char* const kNetFormat = "lwnet.net";
 
+// The layer-wise methods' own numbers, saved with their models (optional keys: older files and
+// the other methods have none).
+nlohmann::json layer_wise_hyperparameters(const net::NetOptions& o) {
+  if (o.method == net::Method::dgl)
+    return {{"sw2", o.dgl.sw2}, {"sb2", o.dgl.sb2}, {"noise", o.dgl.noise}, {"center_targets", o.dgl.center_targets}};
+  return {{"sigma", o.hsic.sigma},
+          {"beta", o.hsic.beta},
+          {"unformatted", o.hsic.unformatted},
+          {"epsilon", o.hsic.epsilon},
+          {"readout_epochs", o.hsic.readout_epochs},
+          {"readout_learning_rate", o.hsic.readout_learning_rate},
+          {"readout_weight_decay", o.hsic.readout_weight_decay},
+          {"readout_batch_size", o.hsic.readout_batch_size}};
+}
+
+void read_layer_wise_hyperparameters(const std::string& path, const nlohmann::json& j, net::NetOptions& o) {
+  if (o.method == net::Method::dgl && j.contains("dgl")) {
+    const nlohmann::json& d = j["dgl"];
+    o.dgl.sw2 = io::json_value<double>(path, d, "sw2");
+    o.dgl.sb2 = io::json_value<double>(path, d, "sb2");
+    o.dgl.noise = io::json_value<double>(path, d, "noise");
+    o.dgl.center_targets = io::json_value<bool>(path, d, "center_targets");
+  }
+  if (o.method == net::Method::hsic_bottleneck && j.contains("hsic_bottleneck")) {
+    const nlohmann::json& h = j["hsic_bottleneck"];
+    o.hsic.sigma = io::json_value<double>(path, h, "sigma");
+    o.hsic.beta = io::json_value<double>(path, h, "beta");
+    o.hsic.unformatted = io::json_value<bool>(path, h, "unformatted");
+    o.hsic.epsilon = io::json_value<double>(path, h, "epsilon");
+    o.hsic.readout_epochs = io::json_value<int>(path, h, "readout_epochs");
+    o.hsic.readout_learning_rate = io::json_value<double>(path, h, "readout_learning_rate");
+    o.hsic.readout_weight_decay = io::json_value<double>(path, h, "readout_weight_decay");
+    o.hsic.readout_batch_size = io::json_value<std::int64_t>(path, h, "readout_batch_size");
+  }
+}
+
 nlohmann::json hyperparameters(const net::NetOptions& o) {
-  return {{"method", net::to_string(o.method)},
+  nlohmann::json j = {{"method", net::to_string(o.method)},
           {"arch", o.arch.str()},
           {"image", o.image.empty() ? std::string() : o.image.str()},
           {"init", net::to_string(o.init)},
@@ -40,6 +76,9 @@ nlohmann::json hyperparameters(const net::NetOptions& o) {
           {"bn_epsilon", o.bn_epsilon},
           {"seed", o.seed},
           {"standardize", to_string(o.standardize)}};
+  if (o.method == net::Method::dgl) j["dgl"] = layer_wise_hyperparameters(o);
+  if (o.method == net::Method::hsic_bottleneck) j["hsic_bottleneck"] = layer_wise_hyperparameters(o);
+  return j;
 }
 
 net::NetOptions read_hyperparameters(const std::string& path, const std::string& text) {
@@ -69,6 +108,7 @@ net::NetOptions read_hyperparameters(const std::string& path, const std::string&
     o.bn_epsilon = io::json_value<double>(path, j, "bn_epsilon");
     o.seed = io::json_value<std::uint64_t>(path, j, "seed");
     o.standardize = parse_standardize_mode(io::json_value<std::string>(path, j, "standardize"));
+    read_layer_wise_hyperparameters(path, j, o);
     o.validate();
   } catch (const InvalidArgument& e) {
     io::inconsistent(path, e.what());

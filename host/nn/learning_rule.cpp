@@ -59,7 +59,9 @@ std::unique_ptr<LearningRule<T>> make_learning_rule(Backend& backend, const net:
     case net::Method::fa: return make_feedback_alignment(backend, options, net);
     case net::Method::dfa: return make_direct_feedback_alignment(backend, options, net);
     case net::Method::last_layer: return std::make_unique<LastLayer<T>>();
-    case net::Method::kme: break;
+    case net::Method::kme:
+    case net::Method::dgl:
+    case net::Method::hsic_bottleneck: break;  // the closed form; local kernel losses (train/net/dgl.cpp, ...)
   }
   throw InvalidArgument(std::string("method ") + net::to_string(options.method) + " is not trained by a learning rule");
 }

@@ -8,6 +8,9 @@
 namespace lwnet::nn {
 
 namespace {
+// The key torch-initialised biases are drawn with (seed ^ key): a stream of their own.
+constexpr std::uint64_t kBiasKey = 0x42494153494e4954ULL;
+
 template <class T>
 Parameter<T> make_parameter(Backend& backend, std::string name, std::int64_t rows, std::int64_t cols) {
   Parameter<T> p;
@@ -19,6 +22,15 @@ Parameter<T> make_parameter(Backend& backend, std::string name, std::int64_t row
   return p;
 }
 }  // namespace
+
+Parameterisation parameterisation_of(net::Init init) {
+  switch (init) {
+    case net::Init::ntk: return Parameterisation::ntk;
+    case net::Init::standard: return Parameterisation::standard;
+    case net::Init::torch: return Parameterisation::torch;
+  }
+  return Parameterisation::ntk;
+}
 
 template <class T>
 LinearMap<T>::LinearMap(Backend& backend, const std::string& name, std::int64_t fan_in, std::int64_t fan_out,
@@ -35,8 +47,18 @@ void LinearMap<T>::initialise(std::uint64_t seed, std::uint64_t offset) {
   draw.distribution = Distribution::normal;
   draw.seed = seed;
   draw.offset = offset;
+  const double inv_sqrt_fan_in = 1.0 / std::sqrt(static_cast<double>(fan_in()));
+  if (parameterisation_ == Parameterisation::torch) {
+    draw.distribution = Distribution::uniform;
+    draw.a = -inv_sqrt_fan_in;
+    draw.b = inv_sqrt_fan_in;
+    this->backend().nn().fill_random(weight_.value.view(), draw);
+    draw.seed = seed ^ kBiasKey;
+    this->backend().nn().fill_random(bias_.value.view(), draw);
+    return;
+  }
   draw.a = 0.0;
-  draw.b = parameterisation_ == Parameterisation::ntk ? 1.0 : 1.0 / std::sqrt(static_cast<double>(fan_in()));
+  draw.b = parameterisation_ == Parameterisation::ntk ? 1.0 : inv_sqrt_fan_in;
   this->backend().nn().fill_random(weight_.value.view(), draw);
   this->backend().nn().fill(bias_.value.view(), T(0));
 }

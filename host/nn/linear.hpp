@@ -10,12 +10,15 @@
 #include <cstdint>
 #include <vector>
 
+#include "lwnet/net.hpp"
 #include "lwnet/nn_ops.hpp"
 #include "nn/module.hpp"
 
 namespace lwnet::nn {
 
-enum class Parameterisation { ntk, standard };
+enum class Parameterisation { ntk, standard, torch };
+// The parameterisation of an init option (lwnet/net.hpp).
+Parameterisation parameterisation_of(net::Init init);
 
 template <class T>
 class LinearMap : public Module<T> {
@@ -30,8 +33,9 @@ class LinearMap : public Module<T> {
   // The forward scale s.
   T scale() const { return scale_; }
   Parameterisation parameterisation() const { return parameterisation_; }
-  // W ~ N(0, 1) (ntk) or N(0, 1/fan_in) (standard), b = 0, drawn on the backend from counters
-  // [offset, offset + fan_in * fan_out) of `seed`.
+  // W ~ N(0, 1) (ntk) or N(0, 1/fan_in) (standard), b = 0; torch: W and b ~ U(-1/sqrt(fan_in),
+  // 1/sqrt(fan_in)). Drawn on the backend from counters [offset, offset + fan_in * fan_out) of
+  // `seed` (torch's biases: the same counters of another key).
   void initialise(std::uint64_t seed, std::uint64_t offset);
 
   // dW, db from dY and the last forward's input.

@@ -1,5 +1,6 @@
 // Parsing and validation of the trained networks' options (lwnet/net.hpp): the description a
 // Network is built from, so it lives with the modules (train/ and io/ use it too).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -117,7 +118,8 @@ struct MethodName {
 constexpr MethodName kMethodNames[] = {
     {Method::kme, "kme"},           {Method::backprop, "backprop"}, {Method::align_zero, "align-zero"},
     {Method::align_ada, "align-ada"}, {Method::align_prop, "align-prop"}, {Method::fa, "fa"},
-    {Method::dfa, "dfa"},           {Method::last_layer, "last-layer"}};
+    {Method::dfa, "dfa"},           {Method::last_layer, "last-layer"}, {Method::dgl, "dgl"},
+    {Method::hsic_bottleneck, "hsic-bottleneck"}};
 
 }  // namespace
 
@@ -126,7 +128,14 @@ const char* to_string(Method m) {
     if (entry.method == m) return entry.name;
   return "?";
 }
-const char* to_string(Init i) { return i == Init::ntk ? "ntk" : "standard"; }
+const char* to_string(Init i) {
+  switch (i) {
+    case Init::ntk: return "ntk";
+    case Init::standard: return "standard";
+    case Init::torch: return "torch";
+  }
+  return "?";
+}
 const char* to_string(LossKind l) { return l == LossKind::cross_entropy ? "cross-entropy" : "mse"; }
 const char* to_string(OptimizerKind o) { return o == OptimizerKind::sgd ? "sgd" : "adam"; }
 
@@ -141,7 +150,8 @@ Method parse_method(const std::string& text) {
 Init parse_init(const std::string& text) {
   if (text == "ntk") return Init::ntk;
   if (text == "standard") return Init::standard;
-  throw InvalidArgument("--init '" + text + "': expected ntk or standard");
+  if (text == "torch") return Init::torch;
+  throw InvalidArgument("--init '" + text + "': expected ntk, standard or torch");
 }
 LossKind parse_loss(const std::string& text) {
   if (text == "cross-entropy") return LossKind::cross_entropy;
@@ -157,6 +167,36 @@ OptimizerKind parse_optimizer(const std::string& text) {
 double default_learning_rate(OptimizerKind optimizer, Init init) {
   if (optimizer == OptimizerKind::sgd) return init == Init::ntk ? 1.0 : 0.05;
   return init == Init::ntk ? 0.01 : 0.001;
+}
+
+NetOptions defaults_for(Method method) {
+  NetOptions o;
+  o.method = method;
+  if (method == Method::dgl) {
+    o.optimizer = OptimizerKind::adam;
+    o.learning_rate = 1e-3;
+    o.batch_size = 64;
+    o.epochs = 30;
+    o.init = Init::torch;
+  } else if (method == Method::hsic_bottleneck) {
+    o.optimizer = OptimizerKind::sgd;
+    o.learning_rate = 1e-4;
+    o.momentum = 0.0;  // the code recreates its optimiser every step: the momentum never builds up
+    o.weight_decay = 1e-3;
+    o.batch_size = 512;
+    o.epochs = 5;
+    o.init = Init::torch;
+    o.bn_epsilon = 1e-5;
+    o.arch = Architecture::parse("dense:128x7:bn");
+  }
+  return o;
+}
+
+int reported_epochs(const NetOptions& options) {
+  if (options.method == Method::dgl) return options.epochs * std::max(options.arch.hidden_layers(), 1);
+  if (options.method == Method::hsic_bottleneck)
+    return options.epochs + (options.hsic.unformatted ? 0 : options.hsic.readout_epochs);
+  return options.epochs;
 }
 
 double NetOptions::effective_learning_rate() const {
@@ -190,6 +230,27 @@ void NetOptions::validate() const {
   } else if (arch.batch_norm && arch.depth == 0) {
     throw InvalidArgument("--arch: :bn needs at least one hidden layer");
   }
+  const bool layer_wise = method == Method::dgl || method == Method::hsic_bottleneck;
+  if (layer_wise && arch.hidden_layers() == 0)
+    throw InvalidArgument(std::string("--method ") + to_string(method) + " trains hidden layers: --arch needs at least one");
+  if (!in(dgl.sw2, 0.0, 1e6) || dgl.sw2 == 0.0) throw InvalidArgument("--dgl-sw2 must be a positive finite number");
+  if (!in(dgl.sb2, 0.0, 1e6)) throw InvalidArgument("--dgl-sb2 must be a finite number >= 0");
+  if (!in(dgl.noise, 0.0, 1e6) || dgl.noise == 0.0) throw InvalidArgument("--dgl-noise must be a positive finite number");
+  if (dgl.monitor && method != Method::backprop)
+    throw InvalidArgument(std::string("--dgl-monitor reports DGL_l of a --method backprop run, not --method ") +
+                          to_string(method));
+  if (hsic.unformatted && (method != Method::hsic_bottleneck || arch.kind != Architecture::Kind::dense))
+    throw InvalidArgument("--hsic-output unformatted applies to --method hsic-bottleneck with a dense --arch");
+  if (!in(hsic.sigma, 0.0, 1e6) || hsic.sigma == 0.0) throw InvalidArgument("--hsic-sigma must be a positive finite number");
+  if (!in(hsic.beta, 0.0, 1e9)) throw InvalidArgument("--hsic-beta must be a finite number >= 0");
+  if (!in(hsic.epsilon, 0.0, 1.0) || hsic.epsilon == 0.0) throw InvalidArgument("--hsic-epsilon must be in (0, 1]");
+  if (hsic.readout_epochs < 0 || hsic.readout_epochs > kMaxEpochs)
+    throw InvalidArgument("--readout-epochs must be in [0, " + std::to_string(kMaxEpochs) + "]");
+  if (!in(hsic.readout_learning_rate, 0.0, 1e6) || hsic.readout_learning_rate == 0.0)
+    throw InvalidArgument("--readout-lr must be a positive finite number");
+  if (!in(hsic.readout_weight_decay, 0.0, 1e6)) throw InvalidArgument("--readout-weight-decay must be a finite number >= 0");
+  if (hsic.readout_batch_size < 1 || hsic.readout_batch_size > kMaxBatchSize)
+    throw InvalidArgument("--readout-batch-size must be in [1, " + std::to_string(kMaxBatchSize) + "]");
   if (standardize == StandardizeMode::separate)
     throw InvalidArgument("--standardize separate is for the closed-form network; trained nets use train or none");
 }

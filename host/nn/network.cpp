@@ -17,6 +17,12 @@ net::ImageShape conv_input_shape(const net::NetOptions& options, std::int64_t in
   return options.image;
 }
 
+std::int64_t dense_block_width(const net::NetOptions& options, int block, int num_classes) {
+  const bool class_units = options.method == net::Method::hsic_bottleneck && options.hsic.unformatted &&
+                           block == options.arch.depth - 1;
+  return class_units ? num_classes : options.arch.width;
+}
+
 std::vector<ParameterShape> parameter_shapes(const net::NetOptions& options, std::int64_t input_features,
                                              int num_classes) {
   const net::Architecture& arch = options.arch;
@@ -28,8 +34,9 @@ std::vector<ParameterShape> parameter_shapes(const net::NetOptions& options, std
   std::int64_t features = input_features;
   if (arch.kind == net::Architecture::Kind::dense) {
     for (int l = 0; l < arch.depth; ++l) {
-      add_linear("layer." + std::to_string(l + 1), features, arch.width);
-      features = arch.width;
+      const std::int64_t width = dense_block_width(options, l, num_classes);
+      add_linear("layer." + std::to_string(l + 1), features, width);
+      features = width;
     }
   } else {
     std::int64_t channels = conv_input_shape(options, input_features).channels;
@@ -55,7 +62,7 @@ M* Network<T>::add(Args&&... args) {
 template <class T>
 Network<T>::Network(Backend& backend, const net::NetOptions& options, std::int64_t input_features, int num_classes)
     : backend_(backend) {
-  const Parameterisation p = options.init == net::Init::ntk ? Parameterisation::ntk : Parameterisation::standard;
+  const Parameterisation p = parameterisation_of(options.init);
   const net::Architecture& arch = options.arch;
   std::int64_t features = input_features;
   auto add_block_tail = [&](HiddenBlock<T>& block, std::int64_t width) {
@@ -66,8 +73,9 @@ Network<T>::Network(Backend& backend, const net::NetOptions& options, std::int64
   if (arch.kind == net::Architecture::Kind::dense) {
     for (int l = 0; l < arch.depth; ++l) {
       HiddenBlock<T> block;
-      block.linear = add<Dense<T>>("layer." + std::to_string(l + 1), features, arch.width, p);
-      features = arch.width;
+      const std::int64_t width = dense_block_width(options, l, num_classes);
+      block.linear = add<Dense<T>>("layer." + std::to_string(l + 1), features, width, p);
+      features = width;
       add_block_tail(block, features);
     }
   } else {
@@ -83,6 +91,7 @@ Network<T>::Network(Backend& backend, const net::NetOptions& options, std::int64
       shape = Conv3x3Shape{shape.out_height(), shape.out_width(), arch.width, 1};
     }
     pool_ = add<GlobalAvgPool<T>>(shape.height * shape.width, arch.width);
+    truncated_pool_ = RowBuffer<T>(backend, arch.width);
     features = arch.width;
   }
   readout_ = add<Dense<T>>("readout", features, num_classes, p);
@@ -132,6 +141,35 @@ MatrixView<const T> Network<T>::forward(MatrixView<const T> X) {
   MatrixView<const T> a = X;
   for (auto& module : modules_) a = module->forward(a);
   return a;
+}
+
+template <class T>
+MatrixView<const T> Network<T>::forward_hidden(MatrixView<const T> X, int blocks) {
+  if (blocks < 1 || blocks > static_cast<int>(blocks_.size()))
+    throw InvalidArgument("forward_hidden: block " + std::to_string(blocks) + " of a network of " +
+                          std::to_string(blocks_.size()) + " hidden blocks");
+  const Module<T>* last = blocks_[static_cast<std::size_t>(blocks - 1)].activation;
+  MatrixView<const T> a = X;
+  for (auto& module : modules_) {
+    a = module->forward(a);
+    if (module.get() == last) break;
+  }
+  return a;
+}
+
+template <class T>
+MatrixView<const T> Network<T>::forward_features(MatrixView<const T> X, int blocks) {
+  const MatrixView<const T> a = forward_hidden(X, blocks);
+  if (pool_ == nullptr) return a;
+  // A block below the last has more pixels than the pool module was built for: pool directly.
+  const MatrixView<T> pooled = truncated_pool_.rows(a.rows());
+  backend_.nn().global_avg_pool_forward(a, pooled.cols(), pooled);
+  return pooled;
+}
+
+template <class T>
+MatrixView<const T> Network<T>::forward_truncated(MatrixView<const T> X, int blocks) {
+  return readout_->forward(forward_features(X, blocks));
 }
 
 template <class T>

@@ -33,6 +33,15 @@ class Network {
 
   // The outputs F (N x classes) of a batch; valid until the next forward.
   MatrixView<const T> forward(MatrixView<const T> X);
+  // The outputs of the first `blocks` hidden blocks alone (their activation's output), 1 <= blocks
+  // <= blocks().size(): what a layer-wise loss of block `blocks` sees. Valid until the next forward.
+  MatrixView<const T> forward_hidden(MatrixView<const T> X, int blocks);
+  // The readout's input for the network truncated after `blocks` hidden blocks: their output,
+  // pooled over the pixels for conv nets.
+  MatrixView<const T> forward_features(MatrixView<const T> X, int blocks);
+  // The outputs F of the network truncated after `blocks` hidden blocks: those blocks, the pooling
+  // and the readout (every hidden block has the readout's input width).
+  MatrixView<const T> forward_truncated(MatrixView<const T> X, int blocks);
   // Backprop of dL/dF through every module: each parameter's grad is written.
   void backward(MatrixView<const T> output_error);
 
@@ -63,6 +72,7 @@ class Network {
   std::vector<std::unique_ptr<Module<T>>> modules_;
   std::vector<HiddenBlock<T>> blocks_;
   GlobalAvgPool<T>* pool_ = nullptr;
+  RowBuffer<T> truncated_pool_;  // forward_truncated's pooled features (conv nets)
   Dense<T>* readout_ = nullptr;
 };
 
@@ -75,6 +85,10 @@ struct ParameterShape {
 };
 std::vector<ParameterShape> parameter_shapes(const net::NetOptions& options, std::int64_t input_features,
                                              int num_classes);
+
+// The width of dense hidden block `block` (0-based): the architecture's, but the last block of an
+// unformatted HSIC-bottleneck net has one unit per class.
+std::int64_t dense_block_width(const net::NetOptions& options, int block, int num_classes);
 
 // The image geometry a conv net's first layer sees; throws InvalidArgument when the options give
 // none or it does not match the input width.

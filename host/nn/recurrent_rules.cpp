@@ -37,7 +37,7 @@ class FrozenCopy {
   FrozenCopy(Backend& backend, const net::AddTaskOptions& options, RecurrentNet<T>& live)
       : backend_(backend),
         net_(backend, live.steps(), live.width(),
-             options.init == net::Init::ntk ? Parameterisation::ntk : Parameterisation::standard) {
+             parameterisation_of(options.init)) {
     const std::vector<Parameter<T>*> from = live.parameters(), to = net_.parameters();
     for (std::size_t i = 0; i < from.size(); ++i) backend.copy(from[i]->value.cview(), to[i]->value.view());
   }

@@ -206,6 +206,15 @@ class LWNET_API Backend {
   // width, up to the order of the float64 sums.
   void gaussian_matmul_widths(MatrixView<const float> Z, MatrixView<const float> X, MatrixView<const float> B,
                               const std::vector<double>& sigmas, const std::vector<MatrixView<double>>& outs);
+  // out (m x d) = the gradient with respect to Z of sum_ab G_ab k(z_a, z_b), k the Gaussian kernel of
+  // width sigma on the rows of Z (m x d), G (m x m):
+  //   out_a = sum_b (G_ab + G_ba) k(z_a, z_b) (z_b - z_a) / sigma^2.
+  // The gradient of a kernel-matrix loss (G = dL/dK) back to the points; K is never stored beyond
+  // one m x m scratch of weights where the backend needs it. Distances are computed directly,
+  // sum_f (z_af - z_bf)^2 (never through the norms: no cancellation for data far from the origin,
+  // and self-pairs give k = 1 exactly), and the whole sum is accumulated in float64.
+  void gaussian_gram_gradient(MatrixView<const float> Z, MatrixView<const float> G, double sigma,
+                              MatrixView<float> out);
   // sum_ij kx(x_i, x_j) ky(y_i, y_j) over all pairs of rows of X (n x dx) and Y (n x dy), streamed.
   // The cross term of general HSIC.
   double kernel_pair_sum(MatrixView<const float> X, const GramParams& x_params,
@@ -283,6 +292,8 @@ class LWNET_API Backend {
                                                MatrixView<double> out, MatrixView<double> sq_sums);
   virtual double kernel_pair_sum_impl(MatrixView<const float> X, const GramParams& x_params,
                                       MatrixView<const float> Y, const GramParams& y_params) = 0;
+  virtual void gaussian_gram_gradient_impl(MatrixView<const float> Z, MatrixView<const float> G, double sigma,
+                                           MatrixView<float> out) = 0;
   virtual void knn_impl(MatrixView<const float> queries, MatrixView<const float> reference, int k,
                         MatrixView<std::int64_t> indices, MatrixView<float> sq_distances) = 0;
   virtual std::vector<double> column_sums_impl(MatrixView<const float> A) = 0;

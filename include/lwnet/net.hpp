@@ -60,10 +60,14 @@ struct LWNET_API ImageShape {
   std::string str() const;
 };
 
-// kme: the closed-form network (lwnet/kme.hpp); the others train a network by mini-batches with a
-// learning rule (spec sections 2.2: how each layer's update is formed from the output error).
-enum class Method { kme, backprop, align_zero, align_ada, align_prop, fa, dfa, last_layer };
-enum class Init { ntk, standard };
+// kme: the closed-form network (lwnet/kme.hpp); backprop ... last-layer train a network by
+// mini-batches with a learning rule (spec section 2.2: how each layer's update is formed from the
+// output error); dgl and hsic_bottleneck train each hidden layer on a local loss of a kernel matrix
+// of its outputs on the batch (spec sections 3 and 4), then a readout on the frozen layers.
+enum class Method { kme, backprop, align_zero, align_ada, align_prop, fa, dfa, last_layer, dgl, hsic_bottleneck };
+// ntk and standard: spec 2.1; torch: PyTorch's nn.Linear default, W and b ~ U(-1/sqrt(fan_in),
+// 1/sqrt(fan_in)) with no forward scale (what the DGL and HSIC-bottleneck references use).
+enum class Init { ntk, standard, torch };
 enum class LossKind { cross_entropy, mse };
 enum class OptimizerKind { sgd, adam };
 
@@ -76,6 +80,40 @@ LWNET_API Method parse_method(const std::string& text);
 LWNET_API Init parse_init(const std::string& text);
 LWNET_API LossKind parse_loss(const std::string& text);
 LWNET_API OptimizerKind parse_optimizer(const std::string& text);
+
+// Deep Gaussian Layer-wise losses (spec section 3, a reading of Ben-David & Ringel: docs/DGL.md).
+// Layer l is trained on DGL_l, the GP negative log marginal likelihood of the batch's targets
+// under the NNGP kernel of infinitely wide ReLU layers above it (K0 = sw2 h h^T / N_l + sb2, one
+// arc-cosine step per hidden layer above l), A = K + noise I.
+struct LWNET_API DglOptions {
+  double sw2 = 2.0;           // weight variance of the NNGP layers above
+  double sb2 = 0.0;           // bias variance
+  double noise = 0.1;         // s2, the GP's noise ("temperature")
+  bool center_targets = true; // one-hot targets minus the class frequencies of the batch
+  // After the last layer the readout is linear least squares on its outputs, with a bias column
+  // (the spec's GP-regression readout is not offered: docs/DGL.md).
+  // --method backprop only: report DGL_l of every hidden layer after each epoch (EpochRecord::layer_losses).
+  bool monitor = false;
+};
+
+// The HSIC bottleneck (spec section 4, the code choasma/HSIC-bottleneck): every hidden block is
+// trained on nHSIC(Z_i, X) - beta nHSIC(Z_i, Y) with Gaussian kernels of width sigma * sqrt(dim),
+// then (format) the readout by cross-entropy on the frozen network.
+struct LWNET_API HsicBottleneckOptions {
+  double sigma = 5.0;
+  double beta = 50.0;
+  double epsilon = 1e-5;  // the ridge eps m of R = KH (KH + eps m I)^{-1}
+  // The code's unformatted variant ("hsic-solve"): the last hidden block has one unit per class,
+  // and the readout is the assignment of units to classes (each class in turn takes the free unit
+  // with the largest mean output over its training rows), fixed after every epoch; no readout is
+  // trained. Dense nets only.
+  bool unformatted = false;
+  // The "format" readout (Linear + cross-entropy, plain SGD), trained after the hidden layers.
+  int readout_epochs = 5;
+  double readout_learning_rate = 0.005;
+  double readout_weight_decay = 1e-3;
+  std::int64_t readout_batch_size = 256;
+};
 
 struct LWNET_API NetOptions {
   static constexpr int kMaxEpochs = 1000000;
@@ -98,12 +136,24 @@ struct LWNET_API NetOptions {
   double bn_epsilon = 1e-6;    // the Align code's value
   std::uint64_t seed = 0;
   StandardizeMode standardize = StandardizeMode::train;  // train or none
+  DglOptions dgl;               // method dgl (and dgl.monitor with backprop)
+  HsicBottleneckOptions hsic;   // method hsic_bottleneck
 
   // Throws InvalidArgument naming the option (as the CLI spells it) when a value is out of range.
   void validate() const;
   // learning_rate, or the default for the optimiser and parameterisation when it is 0.
   double effective_learning_rate() const;
 };
+
+// NetOptions with the spec's defaults for `method`: dgl (spec 3): Adam lr 1e-3, batch 64, init
+// torch, 30 epochs per layer; hsic_bottleneck (spec 4, the code's): plain SGD lr 1e-4, weight decay
+// 1e-3, batch 512, 5 epochs, init torch, batch-norm epsilon 1e-5; the others: NetOptions{} with
+// `method` set.
+LWNET_API NetOptions defaults_for(Method method);
+
+// How many epochs train() reports (EpochRecord::epoch runs to it): dgl trains each hidden layer
+// for `epochs` epochs, hsic_bottleneck adds the readout's epochs (none when unformatted).
+LWNET_API int reported_epochs(const NetOptions& options);
 
 // The default step size: under the NTK parameterisation a weight's update moves a layer's output
 // fan_in times less than under the standard one (SGD) or sqrt(fan_in) times less (Adam), so its
@@ -114,10 +164,22 @@ LWNET_API double default_learning_rate(OptimizerKind optimizer, Init init);
 struct LWNET_API EpochRecord {
   int epoch = 0;                  // 1-based
   double loss = 0.0;              // mean training loss over the epoch's batches
-  double train_accuracy = 0.0;    // of the live network on each batch before its update
+  double train_accuracy = 0.0;    // of the live network on each batch before its update (dgl: of the
+                                  // network up to the trained layer, with its least-squares readout,
+                                  // on the whole training set after the epoch)
   double test_accuracy = std::numeric_limits<double>::quiet_NaN();
   double seconds = 0.0;           // the epoch's training time alone (no evaluation)
   double samples_per_second = 0.0;
+  // Layer-wise methods: what the epoch trained ("layer 2" of dgl, "hidden layers" or "readout" of
+  // hsic-bottleneck); empty for end-to-end training.
+  std::string stage;
+  // The local loss of each hidden layer l = 1..L (NaN where not measured), means over the epoch:
+  // dgl, the trained layer's DGL_l; hsic-bottleneck, each block's loss; DglOptions::monitor, DGL_l
+  // of every layer on the first batches of the training set after the epoch. Empty otherwise.
+  std::vector<double> layer_losses;
+  // dgl: the largest jitter added to a batch kernel's diagonal so that its Cholesky factor exists
+  // (0 when none was needed).
+  double jitter = 0.0;
 };
 using EpochCallback = std::function<void(const EpochRecord&)>;
 

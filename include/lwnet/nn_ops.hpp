@@ -2,7 +2,9 @@
 // losses of sections 3-4): bias, activations, batch normalisation, pooling, losses, optimiser
 // updates, 3x3 convolution lowering and seeded random draws. One validating front end over every
 // backend that has the family (Backend::supports(OpFamily::nn)); float32 for training, float64 for
-// the finite-difference and oracle tests.
+// the finite-difference and oracle tests. The kernel-matrix losses' m x m steps (the arc-cosine
+// recursion and its backward) are here too; their Gaussian-kernel gradient back to the points is a
+// kernel primitive (Backend::gaussian_gram_gradient).
 //
 // Layout: a batch of N samples is an N x F matrix, one sample per row. An image batch is N x (H*W*C)
 // in HWC order (channel fastest), so the same memory is also an (N*H*W) x C matrix of pixels: a 3x3
@@ -172,6 +174,28 @@ class LWNET_API NnOps {
   template <class T>
   void fill_random(MatrixView<T> A, const RandomDraw& draw);
 
+  // ---- kernel-matrix losses (spec sections 3-4: DGL, HSIC bottleneck) --------------------------
+  // dst = src in the other precision (same shape; float64 -> float32 rounds to nearest, values
+  // beyond float32's range become +-inf).
+  void convert(MatrixView<const float> src, MatrixView<double> dst);
+  void convert(MatrixView<const double> src, MatrixView<float> dst);
+  // One step of the ReLU NNGP (arc-cosine) recursion on a kernel matrix K (m x m, read in full):
+  //   out_ab = sb2 + sw2 / (2 pi) * s_ab * (sin t_ab + (pi - t_ab) cos t_ab),
+  //   s_ab = sqrt(K_aa K_bb), t_ab = arccos(clamp(K_ab / s_ab, -1, 1));  out_aa = sb2 + sw2 / 2 * K_aa.
+  // Where s_ab == 0 (a zero diagonal entry), out_ab = sb2. Evaluated in float64 for float too.
+  // K's diagonal must be >= 0 (a kernel matrix; not scanned): a negative product K_aa K_bb gives NaN.
+  template <class T>
+  void arc_cosine_step(MatrixView<const T> K, double sw2, double sb2, MatrixView<T> out);
+  // Its backward pass: dK (m x m) = dL/dK given G = dL/dout, every entry of K an independent variable:
+  //   dK_ab (a != b) = G_ab * c * (pi - t_ab),  c = sw2 / (2 pi)
+  //   dK_aa = G_aa * sw2 / 2 + c / (2 K_aa) * sum_{b != a} (G_ab r_ab + G_ba r_ba),
+  //   r_ab = sqrt(max(K_aa K_bb - K_ab^2, 0))
+  // (terms with s_ab == 0 contribute 0). For a symmetric K (r_ab = r_ba) the sum is
+  // sum_{b != a} (G_ab + G_ba) c r_ab / (2 K_aa). Float64 arithmetic, each diagonal sum in a fixed
+  // order (b ascending on the CPU). dK must not overlap K or G.
+  template <class T>
+  void arc_cosine_step_backward(MatrixView<const T> K, MatrixView<const T> G, double sw2, MatrixView<T> dK);
+
  protected:
 #define LWNET_NN_OPS_IMPL(T)                                                                               \
   virtual void fill_impl(MatrixView<T> A, T value) = 0;                                                     \
@@ -201,10 +225,15 @@ class LWNET_API NnOps {
                                 MatrixView<T> v, const AdamParams& p, std::int64_t step) = 0;               \
   virtual void im2col_3x3_impl(MatrixView<const T> X, const Conv3x3Shape& shape, MatrixView<T> cols) = 0;  \
   virtual void col2im_3x3_impl(MatrixView<const T> dcols, const Conv3x3Shape& shape, MatrixView<T> dX) = 0; \
-  virtual void fill_random_impl(MatrixView<T> A, const RandomDraw& draw) = 0;
+  virtual void fill_random_impl(MatrixView<T> A, const RandomDraw& draw) = 0;                                \
+  virtual void arc_cosine_step_impl(MatrixView<const T> K, double sw2, double sb2, MatrixView<T> out) = 0;  \
+  virtual void arc_cosine_step_backward_impl(MatrixView<const T> K, MatrixView<const T> G, double sw2,       \
+                                             MatrixView<T> dK) = 0;
   LWNET_NN_OPS_IMPL(float)
   LWNET_NN_OPS_IMPL(double)
 #undef LWNET_NN_OPS_IMPL
+  virtual void convert_impl(MatrixView<const float> src, MatrixView<double> dst) = 0;
+  virtual void convert_impl(MatrixView<const double> src, MatrixView<float> dst) = 0;
 
   // The backend's memory space and device, which every argument must be in.
   virtual MemorySpace space() const = 0;

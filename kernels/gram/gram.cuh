@@ -1,4 +1,5 @@
-// Launchers for the Gram-family kernels (materialised tiles, the fused K.B product, pair sums).
+// Launchers for the Gram-family kernels (materialised tiles, the fused K.B product, pair sums, the
+// Gaussian Gram gradient).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -40,5 +41,10 @@ std::size_t kernel_matmul_workspace_bytes(const CudaContext& ctx, std::int64_t m
 double kernel_pair_sum(const CudaContext& ctx, const detail::KernelConstants& kx,
                        const MatrixView<const float>& X, const detail::KernelConstants& ky,
                        const MatrixView<const float>& Y);
+
+// out (m x d) = sum_b (G_ab + G_ba) k(z_a, z_b) (z_b - z_a) / sigma^2 for the Gaussian kernel of width
+// sigma on the rows of Z (m x d), G (m x m) (gram_gradient.cu). Queues the work; does not wait.
+void gaussian_gram_gradient(const CudaContext& ctx, const MatrixView<const float>& Z, const MatrixView<const float>& G,
+                            double sigma, const MatrixView<float>& out);
 
 }  // namespace lwnet::cuda

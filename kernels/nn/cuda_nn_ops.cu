@@ -98,10 +98,27 @@ class CudaNnOps final : public NnOps {
   void fill_random_impl(MatrixView<T> A, const RandomDraw& draw) override {                                       \
     const DeviceGuard guard(context_->device());                                                                  \
     nn::launch_fill_random(*context_, A, draw);                                                                   \
+  }                                                                                                               \
+  void arc_cosine_step_impl(MatrixView<const T> K, double sw2, double sb2, MatrixView<T> out) override {          \
+    const DeviceGuard guard(context_->device());                                                                  \
+    nn::launch_arc_cosine_step(*context_, K, sw2, sb2, out);                                                      \
+  }                                                                                                               \
+  void arc_cosine_step_backward_impl(MatrixView<const T> K, MatrixView<const T> G, double sw2, MatrixView<T> dK)   \
+      override {                                                                                                  \
+    const DeviceGuard guard(context_->device());                                                                  \
+    nn::launch_arc_cosine_step_backward(*context_, K, G, sw2, dK);                                                \
   }
   LWNET_CUDA_NN_OPS_IMPL(float)
   LWNET_CUDA_NN_OPS_IMPL(double)
 #undef LWNET_CUDA_NN_OPS_IMPL
+  void convert_impl(MatrixView<const float> src, MatrixView<double> dst) override {
+    const DeviceGuard guard(context_->device());
+    nn::launch_convert(*context_, src, dst);
+  }
+  void convert_impl(MatrixView<const double> src, MatrixView<float> dst) override {
+    const DeviceGuard guard(context_->device());
+    nn::launch_convert(*context_, src, dst);
+  }
 
   MemorySpace space() const override { return MemorySpace::cuda; }
   int device_index() const override { return context_->device(); }

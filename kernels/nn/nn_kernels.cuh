@@ -112,4 +112,13 @@ void launch_col2im_3x3(const CudaContext& ctx, MatrixView<const T> dcols, const 
 template <class T>
 void launch_fill_random(const CudaContext& ctx, MatrixView<T> A, const RandomDraw& draw);
 
+// ---- nn_kernel_losses.cu -----------------------------------------------------------------------
+template <class Src, class Dst>
+void launch_convert(const CudaContext& ctx, MatrixView<const Src> src, MatrixView<Dst> dst);
+template <class T>
+void launch_arc_cosine_step(const CudaContext& ctx, MatrixView<const T> K, double sw2, double sb2, MatrixView<T> out);
+template <class T>
+void launch_arc_cosine_step_backward(const CudaContext& ctx, MatrixView<const T> K, MatrixView<const T> G, double sw2,
+                                     MatrixView<T> dK);
+
 }  // namespace lwnet::cuda::nn

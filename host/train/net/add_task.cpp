@@ -160,7 +160,7 @@ AddTaskResult train_add_task(Backend& backend, const AddTaskData& data, const Ad
   result.half_prediction_test_loss = constant_prediction_loss(data.test_targets.cview(), halves.cview());
 
   nn::RecurrentNet<float> net(backend, steps, options.width,
-                              options.init == Init::ntk ? nn::Parameterisation::ntk : nn::Parameterisation::standard);
+                              nn::parameterisation_of(options.init));
   net.initialise(options.seed);
   std::unique_ptr<nn::RecurrentRule<float>> rule = nn::make_recurrent_rule<float>(backend, options, net);
   nn::Optimizer<float> optimizer(backend, loop_options(options), rule->trained_parameters(net));

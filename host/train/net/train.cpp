@@ -30,14 +30,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-Matrix<std::int32_t> int_labels(const std::vector<int>& y, const std::vector<std::int64_t>* order) {
-  const auto n = static_cast<std::int64_t>(order ? order->size() : y.size());
-  Matrix<std::int32_t> out = Matrix<std::int32_t>::host(n, 1);
-  for (std::int64_t i = 0; i < n; ++i)
-    out(i, 0) = y[static_cast<std::size_t>(order ? (*order)[static_cast<std::size_t>(i)] : i)];
-  return out;
-}
-
 void check_training_data(MatrixView<const float> X, const Labels& labels, const std::vector<std::string>& classes,
                          const NetOptions& options) {
   options.validate();
@@ -50,6 +42,14 @@ void check_training_data(MatrixView<const float> X, const Labels& labels, const 
 }
 
 }  // namespace
+
+Matrix<std::int32_t> int_labels(const std::vector<int>& y, const std::vector<std::int64_t>* order) {
+  const auto n = static_cast<std::int64_t>(order ? order->size() : y.size());
+  Matrix<std::int32_t> out = Matrix<std::int32_t>::host(n, 1);
+  for (std::int64_t i = 0; i < n; ++i)
+    out(i, 0) = y[static_cast<std::size_t>(order ? (*order)[static_cast<std::size_t>(i)] : i)];
+  return out;
+}
 
 std::vector<Batch> batches_of(std::int64_t n, std::int64_t batch_size) {
   const std::int64_t count = (n + batch_size - 1) / batch_size;
@@ -79,11 +79,12 @@ Matrix<float> preprocess(const NetModel& model, MatrixView<const float> X_raw, c
 }
 
 std::int64_t count_correct(Backend& backend, nn::Network<float>& net, MatrixView<const float> X,
-                           MatrixView<const std::int32_t> labels, std::int64_t batch_size) {
+                           MatrixView<const std::int32_t> labels, std::int64_t batch_size, int blocks) {
   Matrix<std::int64_t> correct = backend.allocate<std::int64_t>(1, 1);
   backend.copy(Matrix<std::int64_t>::host(1, 1).cview(), correct.view());
   for (const Batch& b : batches_of(X.rows(), batch_size)) {
-    const MatrixView<const float> F = net.forward(X.row_range(b.start, b.rows));
+    const MatrixView<const float> rows = X.row_range(b.start, b.rows);
+    const MatrixView<const float> F = blocks > 0 ? net.forward_truncated(rows, blocks) : net.forward(rows);
     backend.nn().count_correct(F, labels.row_range(b.start, b.rows), correct.view());
   }
   return backend.download(correct.cview())(0, 0);
@@ -92,6 +93,10 @@ std::int64_t count_correct(Backend& backend, nn::Network<float>& net, MatrixView
 NetModel train(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
                const std::vector<std::string>& classes, const NetOptions& options, const EvalSet& test,
                const EpochCallback& progress, const BatchCallback& batch_progress) {
+  if (options.method == Method::dgl)
+    return train_dgl(backend, X_raw, labels, classes, options, test, progress, batch_progress);
+  if (options.method == Method::hsic_bottleneck)
+    return train_hsic_bottleneck(backend, X_raw, labels, classes, options, test, progress, batch_progress);
   return train_with_rule(backend, X_raw, labels, classes, options, test, progress, batch_progress,
                          [&](nn::Network<float>& net) { return nn::make_learning_rule<float>(backend, options, net); },
                          options.method == Method::align_zero || options.method == Method::align_ada ? 2 : 1);
@@ -102,18 +107,10 @@ NetModel train_with_rule(Backend& backend, MatrixView<const float> X_raw, const 
                          const EpochCallback& progress, const BatchCallback& batch_progress, const RuleMaker& make_rule,
                          int networks) {
   const auto fit_start = Clock::now();
-  check_training_data(X_raw, labels, classes, options);
-  NetModel model;
-  model.options = options;
-  model.input_dim = X_raw.cols();
-  model.classes = classes;
-  Matrix<float> X_host = detail::checked_host_copy(X_raw, "train");
-  if (options.standardize == StandardizeMode::train) {
-    model.statistics = Standardizer::fit(X_host.cview());
-    model.statistics.apply(X_host.view());
-  }
-  const int c = labels.num_classes;
-  const std::int64_t n = X_host.rows();
+  PreparedTraining t = prepare_training(backend, X_raw, labels, classes, options, test);
+  NetModel& model = t.model;
+  const int c = t.classes;
+  const std::int64_t n = t.n;
 
   nn::Network<float> net(backend, options, model.input_dim, c);
   net.require_activation_memory(std::min<std::int64_t>(options.batch_size, n), true, "train", networks);
@@ -124,24 +121,10 @@ NetModel train_with_rule(Backend& backend, MatrixView<const float> X_raw, const 
   std::unique_ptr<nn::LearningRule<float>> rule = make_rule(net);
   nn::Optimizer<float> optimizer(backend, options, rule->trained_parameters(net));
 
-  const Matrix<float> X = backend.upload(X_host.cview());
-  X_host = Matrix<float>();
+  const Matrix<float>& X = t.X;
   Matrix<float> X_epoch = backend.allocate<float>(n, model.input_dim);
   Matrix<std::int32_t> labels_epoch = backend.allocate<std::int32_t>(n, 1);
   Matrix<float> targets_epoch = options.loss == LossKind::mse ? backend.allocate<float>(n, c) : Matrix<float>();
-
-  Matrix<float> X_test;
-  Matrix<std::int32_t> labels_test;
-  if (test.labels != nullptr) {
-    test.labels->validate(test.X.rows(), "test");
-    for (std::size_t i = 0; i < test.labels->y.size(); ++i)
-      if (test.labels->y[i] >= c)
-        throw InvalidArgument("train: test label " + std::to_string(test.labels->y[i]) + " of test row " +
-                              std::to_string(i) + " is not one of the " + std::to_string(c) + " training classes");
-    check_batch_norm_rows(options, test.X.rows(), "train (test set)");
-    X_test = backend.upload(preprocess(model, test.X, "test").cview());
-    labels_test = backend.upload(int_labels(test.labels->y, nullptr).cview());
-  }
 
   Matrix<double> loss_sum = backend.allocate<double>(1, 1);
   Matrix<std::int64_t> correct = backend.allocate<std::int64_t>(1, 1);
@@ -179,20 +162,60 @@ NetModel train_with_rule(Backend& backend, MatrixView<const float> X_raw, const 
     record.train_accuracy = static_cast<double>(backend.download(correct.cview())(0, 0)) / static_cast<double>(n);
     record.seconds = seconds_since(epoch_start);
     record.samples_per_second = record.seconds > 0 ? static_cast<double>(n) / record.seconds : 0.0;
-    if (!std::isfinite(record.loss))
-      throw NumericalError("train: the loss became " + std::to_string(record.loss) + " in epoch " +
-                           std::to_string(epoch) + " (lower --lr)");
-    if (test.labels != nullptr)
-      record.test_accuracy = static_cast<double>(count_correct(backend, net, X_test.cview(), labels_test.cview(),
+    check_epoch_loss(record.loss, epoch, "lower --lr");
+    if (!t.X_test.empty())
+      record.test_accuracy = static_cast<double>(count_correct(backend, net, t.X_test.cview(), t.labels_test.cview(),
                                                                options.batch_size)) /
-                             static_cast<double>(X_test.rows());
+                             static_cast<double>(t.X_test.rows());
+    if (options.dgl.monitor) record.layer_losses = dgl_monitor(backend, net, X.cview(), labels.y, c, options);
     model.history.push_back(record);
     if (progress) progress(record);
   }
+  finish_model(backend, net, model, seconds_since(fit_start));
+  return std::move(t.model);
+}
+
+PreparedTraining prepare_training(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,
+                                  const std::vector<std::string>& classes, const NetOptions& options,
+                                  const EvalSet& test) {
+  check_training_data(X_raw, labels, classes, options);
+  PreparedTraining t;
+  NetModel& model = t.model;
+  model.options = options;
+  model.input_dim = X_raw.cols();
+  model.classes = classes;
+  Matrix<float> X_host = detail::checked_host_copy(X_raw, "train");
+  if (options.standardize == StandardizeMode::train) {
+    model.statistics = Standardizer::fit(X_host.cview());
+    model.statistics.apply(X_host.view());
+  }
+  t.classes = labels.num_classes;
+  t.n = X_host.rows();
+  t.X = backend.upload(X_host.cview());
+  if (test.labels != nullptr) {
+    test.labels->validate(test.X.rows(), "test");
+    for (std::size_t i = 0; i < test.labels->y.size(); ++i)
+      if (test.labels->y[i] >= t.classes)
+        throw InvalidArgument("train: test label " + std::to_string(test.labels->y[i]) + " of test row " +
+                              std::to_string(i) + " is not one of the " + std::to_string(t.classes) +
+                              " training classes");
+    check_batch_norm_rows(options, test.X.rows(), "train (test set)");
+    t.X_test = backend.upload(preprocess(model, test.X, "test").cview());
+    t.labels_test = backend.upload(int_labels(test.labels->y, nullptr).cview());
+  }
+  return t;
+}
+
+void finish_model(Backend& backend, nn::Network<float>& net, NetModel& model, double fit_seconds) {
   for (nn::Parameter<float>* p : net.parameters())
     model.parameters.push_back(NamedTensor{p->name, backend.download(p->value.cview())});
-  model.fit_seconds = seconds_since(fit_start);
-  return model;
+  model.fit_seconds = fit_seconds;
+}
+
+void check_epoch_loss(double loss, int epoch, const char* advice) {
+  if (!std::isfinite(loss))
+    throw NumericalError("train: the loss became " + std::to_string(loss) + " in epoch " + std::to_string(epoch) +
+                         " (" + advice + ")");
 }
 
 }  // namespace lwnet::net
