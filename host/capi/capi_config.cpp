@@ -21,7 +21,29 @@ namespace lwnet::capi {
 
 namespace {
 
-enum class Applies { both, kme, backprop };
+// Who reads a key: every method, kme, every trained network, dgl (and backprop's monitor), or
+// hsic-bottleneck.
+enum class Applies { both, kme, backprop, dgl, hsic };
+
+bool applies_to(Applies applies, net::Method method) {
+  switch (applies) {
+    case Applies::both: return true;
+    case Applies::kme: return method == net::Method::kme;
+    case Applies::backprop: return method != net::Method::kme;
+    case Applies::dgl: return method == net::Method::dgl || method == net::Method::backprop;
+    case Applies::hsic: return method == net::Method::hsic_bottleneck;
+  }
+  return false;
+}
+
+const char* applies_name(Applies applies) {
+  switch (applies) {
+    case Applies::kme: return "kme";
+    case Applies::dgl: return "dgl (or backprop's dgl-monitor)";
+    case Applies::hsic: return "hsic-bottleneck";
+    default: return "backprop";
+  }
+}
 
 struct Key {
   Applies applies;
@@ -75,6 +97,27 @@ void set_net(lwnet_config& c, Field net::NetOptions::*field, Value value) {
   probe.*field = value;
   probe.validate();
   c.net.*field = value;
+}
+
+// The same for a field of the dgl or hsic-bottleneck options.
+template <class Field, class Value>
+void set_dgl(lwnet_config& c, Field net::DglOptions::*field, Value value) {
+  net::NetOptions probe;
+  probe.dgl.*field = value;
+  probe.validate();
+  c.net.dgl.*field = value;
+}
+template <class Field, class Value>
+void set_hsic(lwnet_config& c, Field net::HsicBottleneckOptions::*field, Value value) {
+  net::NetOptions probe = net::defaults_for(net::Method::hsic_bottleneck);
+  probe.hsic.*field = value;
+  probe.validate();
+  c.net.hsic.*field = value;
+}
+
+bool parse_switch(const std::string& text, const char* on, const char* off) {
+  if (text != on && text != off) throw InvalidArgument(std::string("expected ") + on + " or " + off);
+  return text == on;
 }
 
 const std::map<std::string, Key>& keys() {
@@ -152,6 +195,43 @@ const std::map<std::string, Key>& keys() {
                         }}},
       {"init", {Applies::backprop, [](lwnet_config& c, const std::string& v) { c.net.init = net::parse_init(v); }}},
       {"loss", {Applies::backprop, [](lwnet_config& c, const std::string& v) { c.net.loss = net::parse_loss(v); }}},
+      // The local kernel losses (spec sections 3 and 4).
+      {"dgl-sw2", {Applies::dgl, [](lwnet_config& c, const std::string& v) {
+                     set_dgl(c, &net::DglOptions::sw2, parse_real(v));
+                   }}},
+      {"dgl-sb2", {Applies::dgl, [](lwnet_config& c, const std::string& v) {
+                     set_dgl(c, &net::DglOptions::sb2, parse_real(v));
+                   }}},
+      {"dgl-noise", {Applies::dgl, [](lwnet_config& c, const std::string& v) {
+                       set_dgl(c, &net::DglOptions::noise, parse_real(v));
+                     }}},
+      {"dgl-targets", {Applies::dgl, [](lwnet_config& c, const std::string& v) {
+                         c.net.dgl.center_targets = parse_switch(v, "centred", "one-hot");
+                       }}},
+      {"dgl-monitor", {Applies::dgl, [](lwnet_config& c, const std::string& v) {
+                         c.net.dgl.monitor = parse_switch(v, "on", "off");
+                       }}},
+      {"hsic-sigma", {Applies::hsic, [](lwnet_config& c, const std::string& v) {
+                        set_hsic(c, &net::HsicBottleneckOptions::sigma, parse_real(v));
+                      }}},
+      {"hsic-beta", {Applies::hsic, [](lwnet_config& c, const std::string& v) {
+                       set_hsic(c, &net::HsicBottleneckOptions::beta, parse_real(v));
+                     }}},
+      {"hsic-output", {Applies::hsic, [](lwnet_config& c, const std::string& v) {
+                         c.net.hsic.unformatted = parse_switch(v, "unformatted", "format");
+                       }}},
+      {"readout-epochs", {Applies::hsic, [](lwnet_config& c, const std::string& v) {
+                            set_hsic(c, &net::HsicBottleneckOptions::readout_epochs, parse_int(v));
+                          }}},
+      {"readout-lr", {Applies::hsic, [](lwnet_config& c, const std::string& v) {
+                        set_hsic(c, &net::HsicBottleneckOptions::readout_learning_rate, parse_real(v));
+                      }}},
+      {"readout-weight-decay", {Applies::hsic, [](lwnet_config& c, const std::string& v) {
+                                  set_hsic(c, &net::HsicBottleneckOptions::readout_weight_decay, parse_real(v));
+                                }}},
+      {"readout-batch-size", {Applies::hsic, [](lwnet_config& c, const std::string& v) {
+                                set_hsic(c, &net::HsicBottleneckOptions::readout_batch_size, parse_integer(v));
+                              }}},
       {"image", {Applies::backprop, [](lwnet_config& c, const std::string& v) {
                    (void)net::ImageShape::parse(v);  // checked now, resolved against the data's features at fit
                    c.image = v;
@@ -163,9 +243,7 @@ const std::map<std::string, Key>& keys() {
 std::string key_list(net::Method method) {
   std::string list;
   for (const auto& [name, key] : keys()) {
-    const bool applies = key.applies == Applies::both ||
-                         (key.applies == Applies::kme) == (method == net::Method::kme);
-    if (applies) list += (list.empty() ? "" : ", ") + name;
+    if (applies_to(key.applies, method)) list += (list.empty() ? "" : ", ") + name;
   }
   return list;
 }
@@ -210,7 +288,7 @@ lwnet_status lwnet_config_create(const char* method, lwnet_config** out) {
     require(out, "out");
     auto config = std::make_unique<lwnet_config>();
     config->method = lwnet::net::parse_method(method);
-    config->net.method = config->method;
+    config->net = lwnet::net::defaults_for(config->method);  // dgl and hsic-bottleneck have their own
     *out = config.release();
   });
 }
@@ -229,10 +307,9 @@ lwnet_status lwnet_config_set(lwnet_config* config, const char* key, const char*
       throw lwnet::InvalidArgument("unknown key '" + name + "' (the keys of method " + method + ": " +
                                    lwnet::capi::key_list(c.method) + ")");
     const lwnet::capi::Applies applies = it->second.applies;
-    if (applies != lwnet::capi::Applies::both &&
-        (applies == lwnet::capi::Applies::kme) != (c.method == lwnet::net::Method::kme))
-      throw lwnet::InvalidArgument("key '" + name + "' applies to method " +
-                                   (applies == lwnet::capi::Applies::kme ? "kme" : "backprop") + ", not " + method);
+    if (!lwnet::capi::applies_to(applies, c.method))
+      throw lwnet::InvalidArgument("key '" + name + "' applies to method " + lwnet::capi::applies_name(applies) +
+                                   ", not " + method);
     lwnet_config updated = c;  // the configuration is unchanged when the value is refused
     try {
       it->second.set(updated, value);

@@ -279,8 +279,10 @@ LWNET_API lwnet_status lwnet_median_sigma(lwnet_backend* backend, const lwnet_ma
 typedef struct lwnet_config lwnet_config;
 
 /* A configuration with the defaults of `lwnet train` for `method`: "kme" (the closed-form
- * layer-wise network) or a network trained by SGD or Adam with a learning rule: "backprop",
- * "align-zero", "align-ada", "align-prop", "fa", "dfa" or "last-layer" (docs/EMBEDDING.md).
+ * layer-wise network), a network trained by SGD or Adam with a learning rule: "backprop",
+ * "align-zero", "align-ada", "align-prop", "fa", "dfa" or "last-layer", or one trained layer by
+ * layer on a local kernel loss: "dgl", "hsic-bottleneck" (each with its own defaults;
+ * docs/EMBEDDING.md, docs/DGL.md).
  * Errors: LWNET_INVALID_ARGUMENT for another method. */
 LWNET_API lwnet_status lwnet_config_create(const char* method, lwnet_config** out);
 
@@ -296,8 +298,12 @@ LWNET_API void lwnet_config_free(lwnet_config* config);
  *             select (hsic | validation), validation-fraction
  *   trained (backprop and the other rules): arch (dense:WIDTHxDEPTH or conv:WIDTH:S1,S2,..., optionally :bn), epochs, batch-size,
  *             lr (0: the optimiser's default), optimizer (sgd | adam), momentum (sgd only),
- *             weight-decay, init (ntk | standard), loss (cross-entropy | mse), image (HxWxC: each
- *             row is an image in HWC order; conv nets need it)
+ *             weight-decay, init (ntk | standard | torch), loss (cross-entropy | mse), image (HxWxC:
+ *             each row is an image in HWC order; conv nets need it)
+ *   dgl (and backprop, for dgl-monitor on): dgl-sw2, dgl-sb2, dgl-noise, dgl-targets
+ *             (centred | one-hot), dgl-monitor (on | off)
+ *   hsic-bottleneck: hsic-sigma, hsic-beta, hsic-output (format | unformatted), readout-epochs,
+ *             readout-lr, readout-weight-decay, readout-batch-size
  * Errors (LWNET_INVALID_ARGUMENT, naming the key and the value; the configuration is unchanged):
  * an unknown key, a key of the other method, a value that does not parse or is out of range.
  * Checks that involve several options (momentum with adam, argmax with max-layers 0) or the data

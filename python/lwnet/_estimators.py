@@ -223,14 +223,25 @@ class KMENetworkClassifier(_LwnetClassifier):
 
 
 class LayerwiseClassifier(_LwnetClassifier):
-    """Networks trained on mini-batches (lwnet::net): method "backprop", or one of the layer-wise
-    learning rules "align-zero", "align-ada", "align-prop", "fa", "dfa", "last-layer" (spec section
-    2.2), arch "dense:WIDTHxDEPTH" or "conv:WIDTH:S1,S2,..." (":bn" for batch
-    normalisation), epochs, batch_size, lr (None: 1 for SGD, 0.01 for Adam under init="ntk"; 0.05 and
-    0.001 under "standard"), optimizer ("sgd" | "adam"), momentum (SGD only; None: 0.9),
-    weight_decay, init ("ntk" | "standard"), loss ("cross-entropy" | "mse"), image ("HxWxC" or
-    (H, W, C): each row as an image, needed by conv nets), standardize ("train" | "none"),
-    random_state, device, verbose (one line per epoch on stderr).
+    """Networks trained on mini-batches (lwnet::net): method "backprop", one of the learning rules
+    "align-zero", "align-ada", "align-prop", "fa", "dfa", "last-layer" (spec section 2.2), or a
+    network trained layer by layer on a local kernel loss, "dgl" (spec 3, docs/DGL.md) or
+    "hsic-bottleneck" (spec 4).
+
+    arch "dense:WIDTHxDEPTH" or "conv:WIDTH:S1,S2,..." (":bn" for batch normalisation), epochs,
+    batch_size, lr, optimizer ("sgd" | "adam"), momentum (SGD only), weight_decay, init ("ntk" |
+    "standard" | "torch"): None takes the method's default, as `lwnet train` does — backprop and the
+    rules: dense:256x2, 10 epochs of 100, sgd (lr 1 under ntk, 0.05 under standard; momentum 0.9),
+    weight decay 0, init ntk; dgl: 30 epochs per layer of 64, adam lr 1e-3, init torch;
+    hsic-bottleneck: dense:128x7:bn, 5 epochs of 512, sgd lr 1e-4 momentum 0, weight decay 1e-3,
+    init torch. loss ("cross-entropy" | "mse"; end-to-end methods), image ("HxWxC" or (H, W, C):
+    each row as an image, needed by conv nets), standardize ("train" | "none"), random_state,
+    device, verbose (one line per epoch on stderr).
+
+    dgl: dgl_sw2, dgl_sb2, dgl_noise, dgl_targets ("centred" | "one-hot"); dgl_monitor=True with
+    method "backprop" reports DGL_l of every layer per epoch in history_. hsic-bottleneck:
+    hsic_sigma, hsic_beta, hsic_output ("format" | "unformatted"), readout_epochs, readout_lr,
+    readout_weight_decay, readout_batch_size.
 
     transform(X) gives the network's outputs (logits, m x c). predict_proba(X), with
     loss="cross-entropy" only, is the softmax of the logits (float64): the probabilities the loss
@@ -239,9 +250,11 @@ class LayerwiseClassifier(_LwnetClassifier):
 
     _format = "lwnet.net"
 
-    def __init__(self, method="backprop", *, arch="dense:256x2", epochs=10, batch_size=100, lr=None, optimizer="sgd",
-                 momentum=None, weight_decay=0.0, init="ntk", loss="cross-entropy", image=None, standardize="train",
-                 random_state=None, device="auto", verbose=0):
+    def __init__(self, method="backprop", *, arch=None, epochs=None, batch_size=None, lr=None, optimizer=None,
+                 momentum=None, weight_decay=None, init=None, loss="cross-entropy", image=None, standardize="train",
+                 dgl_sw2=2.0, dgl_sb2=0.0, dgl_noise=0.1, dgl_targets="centred", dgl_monitor=False, hsic_sigma=5.0,
+                 hsic_beta=50.0, hsic_output="format", readout_epochs=5, readout_lr=0.005, readout_weight_decay=1e-3,
+                 readout_batch_size=256, random_state=None, device="auto", verbose=0):
         self.method = method
         self.arch = arch
         self.epochs = epochs
@@ -254,6 +267,18 @@ class LayerwiseClassifier(_LwnetClassifier):
         self.loss = loss
         self.image = image
         self.standardize = standardize
+        self.dgl_sw2 = dgl_sw2
+        self.dgl_sb2 = dgl_sb2
+        self.dgl_noise = dgl_noise
+        self.dgl_targets = dgl_targets
+        self.dgl_monitor = dgl_monitor
+        self.hsic_sigma = hsic_sigma
+        self.hsic_beta = hsic_beta
+        self.hsic_output = hsic_output
+        self.readout_epochs = readout_epochs
+        self.readout_lr = readout_lr
+        self.readout_weight_decay = readout_weight_decay
+        self.readout_batch_size = readout_batch_size
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -262,11 +287,20 @@ class LayerwiseClassifier(_LwnetClassifier):
         image = self.image
         if image is not None and not isinstance(image, str):
             image = "x".join(str(int(v)) for v in image)
+
+        def real(v):
+            return None if v is None else float(v)
+
         return {"method": self.method, "arch": self.arch, "epochs": self.epochs, "batch_size": self.batch_size,
-                "lr": None if self.lr is None else float(self.lr), "optimizer": self.optimizer,
-                "momentum": None if self.momentum is None else float(self.momentum),
-                "weight_decay": self.weight_decay, "init": self.init, "loss": self.loss, "image": image,
-                "standardize": self.standardize, "seed": seed}
+                "lr": real(self.lr), "optimizer": self.optimizer, "momentum": real(self.momentum),
+                "weight_decay": real(self.weight_decay), "init": self.init, "loss": self.loss, "image": image,
+                "standardize": self.standardize, "seed": seed, "dgl_sw2": real(self.dgl_sw2),
+                "dgl_sb2": real(self.dgl_sb2), "dgl_noise": real(self.dgl_noise), "dgl_targets": self.dgl_targets,
+                "dgl_monitor": bool(self.dgl_monitor), "hsic_sigma": real(self.hsic_sigma),
+                "hsic_beta": real(self.hsic_beta), "hsic_output": self.hsic_output,
+                "readout_epochs": self.readout_epochs, "readout_lr": real(self.readout_lr),
+                "readout_weight_decay": real(self.readout_weight_decay),
+                "readout_batch_size": self.readout_batch_size}
 
     @staticmethod
     def _params_of(model):
@@ -308,7 +342,10 @@ class LayerwiseClassifier(_LwnetClassifier):
 
     @property
     def history_(self):
-        """One dict per epoch: epoch, loss, train_accuracy, seconds, samples_per_second."""
+        """One dict per epoch: epoch, loss, train_accuracy, test_accuracy (NaN: no test set here),
+        seconds, samples_per_second, stage ("layer 2" of dgl, "hidden layers" / "readout" of
+        hsic-bottleneck; "" otherwise), layer_losses (each hidden layer's local loss; dgl_monitor's
+        DGL_l), jitter."""
         check_is_fitted(self)
         return self.model_.history
 

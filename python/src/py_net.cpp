@@ -24,11 +24,12 @@ namespace lwnet::py {
 
 net::NetOptions net_options(const nb::dict& options, std::int64_t features) {
   OptionReader r(options);
-  net::NetOptions o;
-  o.method = net::parse_method(r.get("method", std::string("backprop")));
-  if (o.method == net::Method::kme)
+  const net::Method method = net::parse_method(r.get("method", std::string("backprop")));
+  if (method == net::Method::kme)
     throw InvalidArgument("method: LayerwiseClassifier trains networks (backprop, align-zero, align-ada, align-prop, "
-                          "fa, dfa, last-layer); the closed-form network is KMENetworkClassifier");
+                          "fa, dfa, last-layer, dgl, hsic-bottleneck); the closed-form network is KMENetworkClassifier");
+  // Every option left None takes the method's default (dgl and hsic-bottleneck have their own).
+  net::NetOptions o = net::defaults_for(method);
   o.arch = net::Architecture::parse(r.get("arch", o.arch.str()));
   o.epochs = r.get("epochs", o.epochs);
   o.batch_size = r.get("batch_size", o.batch_size);
@@ -45,6 +46,24 @@ net::NetOptions net_options(const nb::dict& options, std::int64_t features) {
   o.loss = net::parse_loss(r.get("loss", std::string(net::to_string(o.loss))));
   o.seed = r.get("seed", o.seed);
   o.standardize = parse_standardize_mode(r.get("standardize", std::string(to_string(o.standardize))));
+  o.dgl.sw2 = r.get("dgl_sw2", o.dgl.sw2);
+  o.dgl.sb2 = r.get("dgl_sb2", o.dgl.sb2);
+  o.dgl.noise = r.get("dgl_noise", o.dgl.noise);
+  const std::string targets = r.get("dgl_targets", std::string("centred"));
+  if (targets != "centred" && targets != "one-hot")
+    throw InvalidArgument("dgl_targets: expected 'centred' or 'one-hot', got '" + targets + "'");
+  o.dgl.center_targets = targets == "centred";
+  o.dgl.monitor = r.get("dgl_monitor", o.dgl.monitor);
+  o.hsic.sigma = r.get("hsic_sigma", o.hsic.sigma);
+  o.hsic.beta = r.get("hsic_beta", o.hsic.beta);
+  const std::string output = r.get("hsic_output", std::string("format"));
+  if (output != "format" && output != "unformatted")
+    throw InvalidArgument("hsic_output: expected 'format' or 'unformatted', got '" + output + "'");
+  o.hsic.unformatted = output == "unformatted";
+  o.hsic.readout_epochs = r.get("readout_epochs", o.hsic.readout_epochs);
+  o.hsic.readout_learning_rate = r.get("readout_lr", o.hsic.readout_learning_rate);
+  o.hsic.readout_weight_decay = r.get("readout_weight_decay", o.hsic.readout_weight_decay);
+  o.hsic.readout_batch_size = r.get("readout_batch_size", o.hsic.readout_batch_size);
   const std::string image = r.get("image", std::string());
   r.finish();
   const bool conv = o.arch.kind == net::Architecture::Kind::conv;
@@ -80,6 +99,18 @@ nb::dict net_params(const net::NetModel& m) {
   d["image"] = o.image.empty() ? nb::none() : nb::cast(o.image.str());
   d["standardize"] = to_string(o.standardize);
   d["seed"] = o.seed;
+  d["dgl_sw2"] = o.dgl.sw2;
+  d["dgl_sb2"] = o.dgl.sb2;
+  d["dgl_noise"] = o.dgl.noise;
+  d["dgl_targets"] = o.dgl.center_targets ? "centred" : "one-hot";
+  d["dgl_monitor"] = o.dgl.monitor;
+  d["hsic_sigma"] = o.hsic.sigma;
+  d["hsic_beta"] = o.hsic.beta;
+  d["hsic_output"] = o.hsic.unformatted ? "unformatted" : "format";
+  d["readout_epochs"] = o.hsic.readout_epochs;
+  d["readout_lr"] = o.hsic.readout_learning_rate;
+  d["readout_weight_decay"] = o.hsic.readout_weight_decay;
+  d["readout_batch_size"] = o.hsic.readout_batch_size;
   return d;
 }
 
@@ -92,6 +123,12 @@ nb::list history_dicts(const net::NetModel& m) {
     d["train_accuracy"] = r.train_accuracy;
     d["seconds"] = r.seconds;
     d["samples_per_second"] = r.samples_per_second;
+    d["test_accuracy"] = r.test_accuracy;
+    d["stage"] = r.stage;
+    nb::list layer_losses;
+    for (double v : r.layer_losses) layer_losses.append(v);
+    d["layer_losses"] = layer_losses;
+    d["jitter"] = r.jitter;
     history.append(d);
   }
   return history;

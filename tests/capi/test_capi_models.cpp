@@ -218,6 +218,55 @@ TEST(CApiModels, EveryLearningRuleFitsAsTheCppApi) {
   }
 }
 
+// The local kernel losses through the C API: each method starts from its own defaults (as
+// net::defaults_for), and its own keys reach the trainer.
+TEST(CApiModels, TheLayerWiseMethodsFitAsTheCppApi) {
+  CBackend backend;
+  auto cpu = make_cpu_backend();
+  const Wine& w = wine();
+  const lwnet_matrix x = view_of(w.X);
+  for (net::Method method : {net::Method::dgl, net::Method::hsic_bottleneck}) {
+    const char* name = net::to_string(method);
+    SCOPED_TRACE(name);
+    CConfig config(name);
+    net::NetOptions cpp = net::defaults_for(method);
+    config.set("arch", "dense:16x2:bn");
+    config.set("epochs", "2");
+    config.set("seed", "4");
+    cpp.arch = net::Architecture::parse("dense:16x2:bn");
+    cpp.epochs = 2;
+    cpp.seed = 4;
+    if (method == net::Method::dgl) {
+      config.set("dgl-noise", "0.3");
+      config.set("dgl-targets", "one-hot");
+      cpp.dgl.noise = 0.3;
+      cpp.dgl.center_targets = false;
+    } else {
+      config.set("hsic-sigma", "2");
+      config.set("readout-epochs", "3");
+      config.set("batch-size", "64");
+      cpp.hsic.sigma = 2.0;
+      cpp.hsic.readout_epochs = 3;
+      cpp.batch_size = 64;
+    }
+    const net::NetModel expected = net::train(*cpu, w.X.cview(), w.encoded, w.classes, cpp);
+    CModel model;
+    ASSERT_EQ(lwnet_fit(backend, config.handle, &x, w.labels.data(), 178, 3, nullptr, nullptr, nullptr, &model.handle),
+              LWNET_OK)
+        << lwnet_last_error();
+    const Matrix<float> logits = net::outputs(*cpu, expected, w.X.cview());
+    Matrix<float> scores = Matrix<float>::host(178, 3);
+    const lwnet_matrix s = view_of(scores);
+    ASSERT_EQ(lwnet_model_scores(backend, model.handle, &x, &s), LWNET_OK) << lwnet_last_error();
+    EXPECT_TRUE(bitwise_equal(scores.data(), logits.data(), logits.size()));
+  }
+  // A key of the other layer-wise method is refused, naming the method it belongs to.
+  CConfig dgl("dgl");
+  EXPECT_EQ(lwnet_config_set(dgl.handle, "hsic-beta", "3"), LWNET_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(lwnet_last_error()).find("applies to method hsic-bottleneck, not dgl"), std::string::npos)
+      << lwnet_last_error();
+}
+
 TEST(CApiModels, AProgressCallbackCancelsEitherFit) {
   CBackend backend;
   const Wine& w = wine();

@@ -113,10 +113,35 @@ class Estimators(unittest.TestCase):
                     clf.save(path)
                     loaded = lwnet.load(path)
                 np.testing.assert_array_equal(loaded.predict(self.X), clf.predict(self.X))
-                # A loaded model states the defaults it resolved (lr, momentum) instead of None.
-                resolved = ("device", "momentum", "lr")
+                # A loaded model states the defaults it resolved (lr, momentum, ...) instead of None.
+                resolved = ("device", "momentum", "lr", "optimizer", "weight_decay", "init")
                 self.assertEqual({k: v for k, v in loaded.get_params().items() if k not in resolved},
                                  {k: v for k, v in clf.get_params().items() if k not in resolved})
+
+    def test_layer_wise_methods_take_their_own_defaults_and_report_per_layer(self):
+        dgl = lwnet.LayerwiseClassifier("dgl", arch="dense:16x2", epochs=2, random_state=3, device="cpu")
+        dgl.fit(self.X, self.y)
+        self.assertEqual([e["stage"] for e in dgl.history_], ["layer 1", "layer 1", "layer 2", "layer 2"])
+        self.assertTrue(np.isnan(dgl.history_[0]["layer_losses"][1]))
+        resolved = dgl.model_.params()
+        self.assertEqual((resolved["optimizer"], resolved["init"], resolved["batch_size"]), ("adam", "torch", 64))
+        self.assertGreater(np.mean(dgl.predict(self.X) == self.y), 0.8)
+
+        hsic = lwnet.LayerwiseClassifier("hsic-bottleneck", arch="dense:16x2:bn", epochs=2, batch_size=64,
+                                         hsic_output="unformatted", hsic_beta=300.0, lr=0.01, random_state=3,
+                                         device="cpu").fit(self.X, self.y)
+        self.assertEqual(len(hsic.history_), 2)  # no readout epochs
+        self.assertEqual(hsic.model_.params()["weight_decay"], 1e-3)
+        self.assertEqual(len(hsic.history_[-1]["layer_losses"]), 2)
+
+        monitored = lwnet.LayerwiseClassifier(arch="dense:16x3", epochs=2, dgl_monitor=True, random_state=3,
+                                              device="cpu").fit(self.X, self.y)
+        self.assertEqual(len(monitored.history_[-1]["layer_losses"]), 3)
+        self.assertTrue(all(np.isfinite(monitored.history_[-1]["layer_losses"])))
+        with self.assertRaisesRegex(lwnet.Error, "--dgl-monitor reports DGL_l of a --method backprop run"):
+            lwnet.LayerwiseClassifier("dgl", dgl_monitor=True, device="cpu").fit(self.X, self.y)
+        with self.assertRaisesRegex(lwnet.Error, "hsic_output: expected 'format' or 'unformatted'"):
+            lwnet.LayerwiseClassifier("hsic-bottleneck", hsic_output="both", device="cpu").fit(self.X, self.y)
 
     def test_params_and_clone(self):
         clf = lwnet.LayerwiseClassifier(arch="dense:8x1", lr=0.5, image=(1, 13, 1))
