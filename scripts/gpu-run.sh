@@ -9,7 +9,8 @@
 #   CPU-vs-CUDA parity -> compute-sanitizer memcheck and racecheck over the CUDA suites -> the
 #   CUDA micro-benchmarks -> the K.B kernel variants -> the main job and n = 1e6 `lwnet bench`
 #   runs -> trained networks (backprop) against PyTorch on CUDA -> the paper reproduction on
-#   CUDA -> the full Fashion-MNIST fit -> the PyTorch/KeOps CUDA baselines.
+#   CUDA -> the full Fashion-MNIST fit -> the local kernel losses (dgl, hsic-bottleneck) on
+#   Fashion-MNIST -> the Add task -> the PyTorch/KeOps CUDA baselines.
 # Logs and JSON go to $OUT (or build/gpu-out), at most 8 files, as many as the device tool
 # returns: machine.txt (the machine, then the build log), main.txt (the CUDA tests and the
 # sanitizers first, then every other log), micro-gpu.json, variants-gpu.json (both variant
@@ -63,6 +64,14 @@ step_main_job() {
   "$build/bin/lwnet" train --test-fraction 0.3
   "$build/bin/lwnet" bench --op hsic --n 1000000 --d 16 --c 10
   "$build/bin/lwnet" bench --n 1000000 --d 16 --c 10 --memory-budget 256M
+}
+
+step_local_losses() {
+  local f=$bundle/fashion-mnist
+  local data=(--data "$f/train-images-idx3-ubyte.gz" --labels "$f/train-labels-idx1-ubyte.gz"
+    --test "$f/t10k-images-idx3-ubyte.gz" --test-labels "$f/t10k-labels-idx1-ubyte.gz" --device cuda --json)
+  "$build/bin/lwnet" train --method dgl --arch dense:256x3 --epochs 1 "${data[@]}"
+  "$build/bin/lwnet" train --method hsic-bottleneck --epochs 1 --readout-epochs 2 "${data[@]}"
 }
 
 if [[ ${1:-} == --step ]]; then
@@ -194,6 +203,15 @@ if [[ -d $bundle/fashion-mnist ]]; then
   cp bench/results/fashion-cuda.json "$out/" 2>/dev/null || true
 else
   echo "gpu-run: no .gpu-bundle/fashion-mnist: Fashion-MNIST skipped"
+fi
+
+# The local kernel losses (issue 14) on the full Fashion-MNIST training set: an epoch per layer of
+# dgl on dense:256x3 and an epoch of the HSIC bottleneck (7 x 128, 2 readout epochs), CUDA, each
+# summary a JSON object appended to main.txt (their per-epoch times go into docs/PERFORMANCE.md).
+if [[ -d $bundle/fashion-mnist ]]; then
+  phase "local kernel losses on CUDA (dgl, hsic-bottleneck), Fashion-MNIST" 60 "$0" --step local_losses \
+    >>"$out/main.txt" 2>&1
+  tail -n 8 "$out/main.txt"
 fi
 
 # The Align paper's Add task (issue 13) at the widths the CPU did not reach (bench/results/add-task-*):

@@ -87,6 +87,41 @@ TEST_P(CudaNetParity, OneEpochOfEveryLearningRuleMatchesTheCpu) {
     expect_one_epoch_matches(cpu(), gpu(), method);
 }
 
+// The local kernel losses (spec sections 3 and 4): one epoch per layer of dgl (float64 Cholesky
+// solves on cuSOLVER, the arc-cosine steps, the least-squares readout) and one epoch of the HSIC
+// bottleneck with two readout epochs (Gaussian Gram matrices, the Sherman-Morrison solves and
+// gaussian_gram_gradient), dense and conv, on the CPU and the GPU. The float64 batch algebra
+// rounds differently on each backend (cuBLAS/cuSOLVER vs OpenBLAS/LAPACK), so the same tolerance
+// as backprop's: parameters within 1e-4 of their scale, losses within 1e-4.
+TEST_P(CudaNetParity, OneEpochOfTheLocalKernelLossesMatchesTheCpu) {
+  const Data data = random_images(192, 8 * 8 * 2, test_seed());
+  const std::vector<std::string> classes{"a", "b", "c", "d"};
+  for (net::Method method : {net::Method::dgl, net::Method::hsic_bottleneck})
+    for (const char* arch : {"dense:32x2:bn", "conv:8:1,2"}) {
+      SCOPED_TRACE(std::string(net::to_string(method)) + " " + arch);
+      net::NetOptions options = net::defaults_for(method);
+      options.arch = net::Architecture::parse(arch);
+      options.image = net::ImageShape{8, 8, 2};
+      options.epochs = 1;
+      options.batch_size = 64;
+      options.seed = 5;
+      options.hsic.readout_epochs = 2;
+      options.learning_rate = method == net::Method::dgl ? 1e-3 : 1e-2;
+      const net::NetModel on_cpu = net::train(cpu(), data.X.cview(), data.labels, classes, options);
+      const net::NetModel on_gpu = net::train(gpu(), data.X.cview(), data.labels, classes, options);
+      expect_parameters_close(on_cpu.parameters, on_gpu.parameters);
+      ASSERT_EQ(on_cpu.history.size(), on_gpu.history.size());
+      for (std::size_t e = 0; e < on_cpu.history.size(); ++e) {
+        EXPECT_NEAR(on_cpu.history[e].loss, on_gpu.history[e].loss, 1e-4 * (1.0 + std::abs(on_cpu.history[e].loss)))
+            << "epoch " << e + 1;
+        for (std::size_t l = 0; l < on_cpu.history[e].layer_losses.size(); ++l)
+          if (!std::isnan(on_cpu.history[e].layer_losses[l]))
+            EXPECT_NEAR(on_cpu.history[e].layer_losses[l], on_gpu.history[e].layer_losses[l],
+                        1e-4 * (1.0 + std::abs(on_cpu.history[e].layer_losses[l])));
+      }
+    }
+}
+
 // The Add task's recurrent net (spec 2.3), a short run per rule: BPTT, the frozen copy's BPTT and
 // Align-ada's per-step signals on the GPU. 2 epochs of 6 steps over 30-step sequences at lr 0.001:
 // as above, parameters within 1e-4 of their scale.

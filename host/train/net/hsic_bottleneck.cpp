@@ -1,8 +1,10 @@
 // --method hsic-bottleneck (spec section 4, read against choasma/HSIC-bottleneck): every batch
-// (in the data's order, as the code's unshuffled loaders) updates the hidden blocks one after
-// another, each after a fresh forward pass through the blocks below (already updated on this
+// updates the hidden blocks one after another, each after a fresh forward pass through the blocks below (already updated on this
 // batch), on its own loss nHSIC(Z_i, X) - beta nHSIC(Z_i, Y) (nn::HsicBottleneckLoss); then the
-// "format" readout is trained by cross-entropy on the frozen network.
+// "format" readout is trained by cross-entropy on the frozen network. Each epoch of both phases
+// visits the rows in a fresh seeded order, as lwnet's other trainers do; the code's loaders keep
+// the files' order, which on data sorted by class (the paper datasets' fold files) gives batches
+// of one class, whose nHSIC(Z, Y) is 0: every block then only compresses, and collapses.
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "lwnet/error.hpp"
+#include "lwnet/random.hpp"
 #include "nn/hsic_bottleneck_loss.hpp"
 #include "nn/loss.hpp"
 #include "nn/optimizer.hpp"
@@ -21,6 +24,7 @@ namespace lwnet::net {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr std::uint64_t kShuffleSalt = 0x53485546464c4531ULL;  // as train.cpp: the same permutations
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -102,6 +106,19 @@ NetModel train_hsic_bottleneck(Backend& backend, MatrixView<const float> X_raw, 
 
   const Matrix<float> one_hot = backend.upload(one_hot_rows(labels.y, c).cview());
   const Matrix<std::int32_t> labels_train = backend.upload(int_labels(labels.y, nullptr).cview());
+  // Each epoch's rows in a fresh seeded order (rows, their one-hot labels and their labels).
+  Rng rng(options.seed ^ kShuffleSalt);
+  Matrix<float> X_epoch = backend.allocate<float>(n, model.input_dim);
+  Matrix<float> one_hot_epoch = backend.allocate<float>(n, c);
+  Matrix<std::int32_t> labels_epoch = backend.allocate<std::int32_t>(n, 1);
+  const auto shuffle = [&] {
+    const std::vector<std::int64_t> order = rng.sample_without_replacement(n, n);
+    backend.gather_rows(t.X.cview(), order, X_epoch.view());
+    std::vector<int> permuted(order.size());
+    for (std::size_t i = 0; i < order.size(); ++i) permuted[i] = labels.y[static_cast<std::size_t>(order[i])];
+    backend.copy(one_hot_rows(permuted, c).cview(), one_hot_epoch.view());
+    backend.copy(int_labels(permuted, nullptr).cview(), labels_epoch.view());
+  };
   std::vector<nn::Optimizer<float>> optimizers;
   std::vector<Matrix<float>> dZ;
   const std::vector<Batch> batches = batches_of(n, options.batch_size);
@@ -116,12 +133,13 @@ NetModel train_hsic_bottleneck(Backend& backend, MatrixView<const float> X_raw, 
     const auto epoch_start = Clock::now();
     ++reported;
     std::vector<double> sums(static_cast<std::size_t>(L), 0.0);
+    shuffle();
     for (std::size_t i = 0; i < batches.size(); ++i) {
       if (batch_progress)
         batch_progress(BatchProgress{reported, static_cast<std::int64_t>(i) + 1, static_cast<std::int64_t>(batches.size())});
       const Batch& b = batches[i];
-      const MatrixView<const float> Xb = t.X.cview().row_range(b.start, b.rows);
-      loss.set_batch(Xb, one_hot.cview().row_range(b.start, b.rows));
+      const MatrixView<const float> Xb = X_epoch.cview().row_range(b.start, b.rows);
+      loss.set_batch(Xb, one_hot_epoch.cview().row_range(b.start, b.rows));
       for (int l = 0; l < L; ++l) {
         const nn::HiddenBlock<float>& block = blocks[static_cast<std::size_t>(l)];
         const MatrixView<float> grad = dZ[static_cast<std::size_t>(l)].view().row_range(0, b.rows);
@@ -166,14 +184,15 @@ NetModel train_hsic_bottleneck(Backend& backend, MatrixView<const float> X_raw, 
     ++reported;
     backend.nn().fill(loss_sum.view(), 0.0);
     backend.copy(Matrix<std::int64_t>::host(1, 1).cview(), correct.view());
+    shuffle();
     for (std::size_t i = 0; i < readout_batches.size(); ++i) {
       if (batch_progress)
         batch_progress(
             BatchProgress{reported, static_cast<std::int64_t>(i) + 1, static_cast<std::int64_t>(readout_batches.size())});
       const Batch& b = readout_batches[i];
       nn::BatchTargets<float> targets;
-      targets.labels = labels_train.cview().row_range(b.start, b.rows);
-      const MatrixView<const float> F = net.forward(t.X.cview().row_range(b.start, b.rows));
+      targets.labels = labels_epoch.cview().row_range(b.start, b.rows);
+      const MatrixView<const float> F = net.forward(X_epoch.cview().row_range(b.start, b.rows));
       const MatrixView<const float> e = readout_loss.error(F, targets, loss_sum.view());
       backend.nn().count_correct(F, targets.labels, correct.view());
       net.readout().backward_parameters(e);
