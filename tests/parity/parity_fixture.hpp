@@ -67,6 +67,36 @@ inline DeviceStrided strided_on(Backend& gpu, MatrixView<const float> host) {
   return d;
 }
 
+// A device copy of a host matrix inside a NaN-padded device buffer (ld = cols + kParityPad, a
+// padding row above and below), writable, and the way back with the padding (padding_untouched
+// checks it): a kernel that ignores ld reads NaN, one that writes outside its view leaves a
+// non-NaN in the padding.
+constexpr std::int64_t kParityPad = 5;
+
+template <class T>
+struct OnDevice {
+  Matrix<T> storage;
+  MatrixView<T> view;
+  MatrixView<const T> cview() const { return view; }
+};
+
+template <class T>
+OnDevice<T> on_device(Backend& gpu, MatrixView<const T> host) {
+  const Padded<T> padded = padded_copy(host, kParityPad);
+  const std::int64_t ld = padded.view.ld();
+  OnDevice<T> d{gpu.allocate<T>(host.rows() + 2, ld), {}};
+  gpu.copy(MatrixView<const T>::host(padded.buffer.data(), host.rows() + 2, ld), d.storage.view());
+  d.view = MatrixView<T>(d.storage.data() + ld + 1, host.rows(), host.cols(), ld, d.storage.space(), d.storage.device());
+  return d;
+}
+
+template <class T>
+Padded<T> on_host(Backend& gpu, const OnDevice<T>& d) {
+  Padded<T> p(d.view.rows(), d.view.cols(), kParityPad);
+  gpu.copy(d.storage.cview(), MatrixView<T>::host(p.buffer.data(), d.view.rows() + 2, d.view.ld()));
+  return p;
+}
+
 struct DeviceName {
   std::string operator()(const ::testing::TestParamInfo<std::string>& param_info) const {
     std::string s;

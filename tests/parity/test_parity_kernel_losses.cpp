@@ -34,43 +34,17 @@
 namespace lwnet::test {
 namespace {
 
-constexpr std::int64_t kPad = 5;
 // Float64 effects relative to an entry's scale (see the top of the file).
 constexpr double kScaleRel = 1e-12;
 
 template <class T>
 constexpr double unit = std::is_same_v<T, float> ? kU32 : kU64;
 
-// A device copy of a host matrix inside a NaN-padded device buffer, and the way back.
-template <class T>
-struct OnDevice {
-  Matrix<T> storage;
-  MatrixView<T> view;
-  MatrixView<const T> cview() const { return view; }
-};
-
-template <class T>
-OnDevice<T> on_device(Backend& gpu, MatrixView<const T> host) {
-  const Padded<T> padded = padded_copy(host, kPad);
-  const std::int64_t ld = padded.view.ld();
-  OnDevice<T> d{gpu.allocate<T>(host.rows() + 2, ld), {}};
-  gpu.copy(MatrixView<const T>::host(padded.buffer.data(), host.rows() + 2, ld), d.storage.view());
-  d.view = MatrixView<T>(d.storage.data() + ld + 1, host.rows(), host.cols(), ld, d.storage.space(), d.storage.device());
-  return d;
-}
-
 template <class T>
 OnDevice<T> nan_on_device(Backend& gpu, std::int64_t rows, std::int64_t cols) {
   Matrix<T> nan = Matrix<T>::host(rows, cols);
   std::fill(nan.data(), nan.data() + nan.size(), std::numeric_limits<T>::quiet_NaN());
   return on_device(gpu, nan.cview());
-}
-
-template <class T>
-Padded<T> on_host(Backend& gpu, const OnDevice<T>& d) {
-  Padded<T> p(d.view.rows(), d.view.cols(), kPad);
-  gpu.copy(d.storage.cview(), MatrixView<T>::host(p.buffer.data(), d.view.rows() + 2, d.view.ld()));
-  return p;
 }
 
 template <class T>

@@ -114,10 +114,11 @@ TEST_P(CudaNetParity, OneEpochOfTheLocalKernelLossesMatchesTheCpu) {
       for (std::size_t e = 0; e < on_cpu.history.size(); ++e) {
         EXPECT_NEAR(on_cpu.history[e].loss, on_gpu.history[e].loss, 1e-4 * (1.0 + std::abs(on_cpu.history[e].loss)))
             << "epoch " << e + 1;
-        for (std::size_t l = 0; l < on_cpu.history[e].layer_losses.size(); ++l)
-          if (!std::isnan(on_cpu.history[e].layer_losses[l]))
-            EXPECT_NEAR(on_cpu.history[e].layer_losses[l], on_gpu.history[e].layer_losses[l],
-                        1e-4 * (1.0 + std::abs(on_cpu.history[e].layer_losses[l])));
+        for (std::size_t l = 0; l < on_cpu.history[e].layer_losses.size(); ++l) {
+          if (std::isnan(on_cpu.history[e].layer_losses[l])) continue;  // a layer dgl did not train then
+          EXPECT_NEAR(on_cpu.history[e].layer_losses[l], on_gpu.history[e].layer_losses[l],
+                      1e-4 * (1.0 + std::abs(on_cpu.history[e].layer_losses[l])));
+        }
       }
     }
 }

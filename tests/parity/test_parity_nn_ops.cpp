@@ -1,6 +1,6 @@
 // CPU-vs-CUDA parity of NnOps (lwnet/nn_ops.hpp), every operation in float and double: the same
 // inputs go through both backends and the outputs are compared. Device operands sit inside larger
-// buffers whose padding holds NaN (ld = cols + kPad), so a kernel that ignores ld reads NaN and one
+// buffers whose padding holds NaN (ld = cols + kParityPad), so a kernel that ignores ld reads NaN and one
 // that writes outside its view leaves a non-NaN in the padding; both fail here.
 //
 // Tolerances. The CUDA kernels evaluate the CPU's formulas term for term with the same float64
@@ -36,7 +36,6 @@
 namespace lwnet::test {
 namespace {
 
-constexpr std::int64_t kPad = 5;
 
 template <class T>
 constexpr double unit = std::is_same_v<T, float> ? kU32 : kU64;
@@ -44,32 +43,6 @@ constexpr double unit = std::is_same_v<T, float> ? kU32 : kU64;
 template <class T>
 constexpr double ulps(double k) {
   return 2.0 * k * unit<T>;
-}
-
-// A device copy of a host matrix inside a NaN-padded device buffer.
-template <class T>
-struct OnDevice {
-  Matrix<T> storage;
-  MatrixView<T> view;
-  MatrixView<const T> cview() const { return view; }
-};
-
-template <class T>
-OnDevice<T> on_device(Backend& gpu, MatrixView<const T> host) {
-  const Padded<T> padded = padded_copy(host, kPad);
-  const std::int64_t ld = padded.view.ld();
-  OnDevice<T> d{gpu.allocate<T>(host.rows() + 2, ld), {}};
-  gpu.copy(MatrixView<const T>::host(padded.buffer.data(), host.rows() + 2, ld), d.storage.view());
-  d.view = MatrixView<T>(d.storage.data() + ld + 1, host.rows(), host.cols(), ld, d.storage.space(), d.storage.device());
-  return d;
-}
-
-// The device buffer back on the host, padding included (padding_untouched checks it).
-template <class T>
-Padded<T> on_host(Backend& gpu, const OnDevice<T>& d) {
-  Padded<T> p(d.view.rows(), d.view.cols(), kPad);
-  gpu.copy(d.storage.cview(), MatrixView<T>::host(p.buffer.data(), d.view.rows() + 2, d.view.ld()));
-  return p;
 }
 
 template <class T>

@@ -22,13 +22,6 @@ namespace lwnet::net {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-constexpr std::uint64_t kShuffleSalt = 0x53485546464c4531ULL;  // as train.cpp: the same permutations
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 // The readout fitted by least squares on the outputs of the first `blocks` hidden blocks (pooled
 // for conv nets), with a bias column: W = (Phi^T Phi + r I)^{-1} Phi^T Y, Y one-hot, the ridge r
 // 1e-8 times the mean diagonal (plus jitter when that is not enough). Float64 normal equations.
@@ -173,17 +166,11 @@ NetModel train_dgl(Backend& backend, MatrixView<const float> X_raw, const Labels
       record.layer_losses.assign(static_cast<std::size_t>(L), std::numeric_limits<double>::quiet_NaN());
       record.layer_losses[static_cast<std::size_t>(l - 1)] = record.loss;
       record.jitter = jitter;
-      record.seconds = seconds_since(epoch_start);
-      record.samples_per_second = record.seconds > 0 ? static_cast<double>(n) / record.seconds : 0.0;
+      time_epoch(record, epoch_start, n);
       check_epoch_loss(record.loss, reported, "lower --lr or raise --dgl-noise");
       fit_least_squares_readout(backend, net, t.X.cview(), one_hot.cview(), l, options.batch_size);
-      record.train_accuracy =
-          static_cast<double>(count_correct(backend, net, t.X.cview(), labels_train.cview(), options.batch_size, l)) /
-          static_cast<double>(n);
-      if (!t.X_test.empty())
-        record.test_accuracy = static_cast<double>(count_correct(backend, net, t.X_test.cview(), t.labels_test.cview(),
-                                                                 options.batch_size, l)) /
-                               static_cast<double>(t.X_test.rows());
+      record.train_accuracy = accuracy_of(backend, net, t.X.cview(), labels_train.cview(), options.batch_size, l);
+      score_test_set(backend, net, t, record, options.batch_size, l);
       model.history.push_back(record);
       if (progress) progress(record);
     }

@@ -23,13 +23,6 @@ namespace lwnet::net {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-constexpr std::uint64_t kShuffleSalt = 0x53485546464c4531ULL;  // as train.cpp: the same permutations
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 Matrix<float> one_hot_rows(const std::vector<int>& y, int classes) {
   Matrix<float> Y = Matrix<float>::host(static_cast<std::int64_t>(y.size()), classes);
   for (std::size_t i = 0; i < y.size(); ++i)
@@ -155,18 +148,12 @@ NetModel train_hsic_bottleneck(Backend& backend, MatrixView<const float> X_raw, 
     for (double& s : sums) s /= static_cast<double>(batches.size());
     record.layer_losses = sums;
     record.loss = sums.back();
-    record.seconds = seconds_since(epoch_start);
-    record.samples_per_second = record.seconds > 0 ? static_cast<double>(n) / record.seconds : 0.0;
+    time_epoch(record, epoch_start, n);
     for (double s : sums) check_epoch_loss(s, reported, "lower --lr");
     if (options.hsic.unformatted) {
       assign_units_to_classes(backend, net, t.X.cview(), one_hot.cview(), labels.y, options.batch_size);
-      record.train_accuracy =
-          static_cast<double>(count_correct(backend, net, t.X.cview(), labels_train.cview(), options.batch_size)) /
-          static_cast<double>(n);
-      if (!t.X_test.empty())
-        record.test_accuracy = static_cast<double>(count_correct(backend, net, t.X_test.cview(), t.labels_test.cview(),
-                                                                 options.batch_size)) /
-                               static_cast<double>(t.X_test.rows());
+      record.train_accuracy = accuracy_of(backend, net, t.X.cview(), labels_train.cview(), options.batch_size);
+      score_test_set(backend, net, t, record, options.batch_size);
     }
     model.history.push_back(record);
     if (progress) progress(record);
@@ -203,13 +190,9 @@ NetModel train_hsic_bottleneck(Backend& backend, MatrixView<const float> X_raw, 
     record.stage = "readout";
     record.loss = backend.download(loss_sum.cview())(0, 0) / static_cast<double>(readout_batches.size());
     record.train_accuracy = static_cast<double>(backend.download(correct.cview())(0, 0)) / static_cast<double>(n);
-    record.seconds = seconds_since(epoch_start);
-    record.samples_per_second = record.seconds > 0 ? static_cast<double>(n) / record.seconds : 0.0;
+    time_epoch(record, epoch_start, n);
     check_epoch_loss(record.loss, reported, "lower --readout-lr");
-    if (!t.X_test.empty())
-      record.test_accuracy = static_cast<double>(count_correct(backend, net, t.X_test.cview(), t.labels_test.cview(),
-                                                               options.batch_size)) /
-                             static_cast<double>(t.X_test.rows());
+    score_test_set(backend, net, t, record, options.batch_size);
     model.history.push_back(record);
     if (progress) progress(record);
   }

@@ -1,6 +1,7 @@
 // Shared by the trained networks' training, prediction and model files.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -51,6 +52,19 @@ Matrix<std::int32_t> int_labels(const std::vector<int>& y, const std::vector<std
 void finish_model(Backend& backend, nn::Network<float>& net, NetModel& model, double fit_seconds);
 // Throws NumericalError when an epoch's mean loss is not finite.
 void check_epoch_loss(double loss, int epoch, const char* advice);
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start);
+// The key every trainer's per-epoch row order is drawn with (seed ^ key): the same permutations.
+constexpr std::uint64_t kShuffleSalt = 0x53485546464c4531ULL;
+// record.seconds and samples_per_second of an epoch over n rows that started at `start`.
+void time_epoch(EpochRecord& record, Clock::time_point start, std::int64_t n);
+// The share of X's rows count_correct finds (with `blocks` as there).
+double accuracy_of(Backend& backend, nn::Network<float>& net, MatrixView<const float> X,
+                   MatrixView<const std::int32_t> labels, std::int64_t batch_size, int blocks = 0);
+// record.test_accuracy on the prepared test set, when there is one.
+void score_test_set(Backend& backend, nn::Network<float>& net, const PreparedTraining& t, EpochRecord& record,
+                    std::int64_t batch_size, int blocks = 0);
 
 // The layer-wise trainers (train.cpp dispatches to them): dgl.cpp and hsic_bottleneck.cpp.
 NetModel train_dgl(Backend& backend, MatrixView<const float> X_raw, const Labels& labels,

@@ -23,13 +23,6 @@ namespace lwnet::net {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-constexpr std::uint64_t kShuffleSalt = 0x53485546464c4531ULL;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 void check_training_data(MatrixView<const float> X, const Labels& labels, const std::vector<std::string>& classes,
                          const NetOptions& options) {
   options.validate();
@@ -42,6 +35,26 @@ void check_training_data(MatrixView<const float> X, const Labels& labels, const 
 }
 
 }  // namespace
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void time_epoch(EpochRecord& record, Clock::time_point start, std::int64_t n) {
+  record.seconds = seconds_since(start);
+  record.samples_per_second = record.seconds > 0 ? static_cast<double>(n) / record.seconds : 0.0;
+}
+
+double accuracy_of(Backend& backend, nn::Network<float>& net, MatrixView<const float> X,
+                   MatrixView<const std::int32_t> labels, std::int64_t batch_size, int blocks) {
+  return static_cast<double>(count_correct(backend, net, X, labels, batch_size, blocks)) / static_cast<double>(X.rows());
+}
+
+void score_test_set(Backend& backend, nn::Network<float>& net, const PreparedTraining& t, EpochRecord& record,
+                    std::int64_t batch_size, int blocks) {
+  if (!t.X_test.empty())
+    record.test_accuracy = accuracy_of(backend, net, t.X_test.cview(), t.labels_test.cview(), batch_size, blocks);
+}
 
 Matrix<std::int32_t> int_labels(const std::vector<int>& y, const std::vector<std::int64_t>* order) {
   const auto n = static_cast<std::int64_t>(order ? order->size() : y.size());
@@ -160,13 +173,9 @@ NetModel train_with_rule(Backend& backend, MatrixView<const float> X_raw, const 
     record.epoch = epoch;
     record.loss = backend.download(loss_sum.cview())(0, 0) / static_cast<double>(batches.size());
     record.train_accuracy = static_cast<double>(backend.download(correct.cview())(0, 0)) / static_cast<double>(n);
-    record.seconds = seconds_since(epoch_start);
-    record.samples_per_second = record.seconds > 0 ? static_cast<double>(n) / record.seconds : 0.0;
+    time_epoch(record, epoch_start, n);
     check_epoch_loss(record.loss, epoch, "lower --lr");
-    if (!t.X_test.empty())
-      record.test_accuracy = static_cast<double>(count_correct(backend, net, t.X_test.cview(), t.labels_test.cview(),
-                                                               options.batch_size)) /
-                             static_cast<double>(t.X_test.rows());
+    score_test_set(backend, net, t, record, options.batch_size);
     if (options.dgl.monitor) record.layer_losses = dgl_monitor(backend, net, X.cview(), labels.y, c, options);
     model.history.push_back(record);
     if (progress) progress(record);
