@@ -13,6 +13,8 @@
 #   hsic-unformatted  the code's hsic-solve on FMNIST: dense:1024x7:bn (last block 10 units),
 #                     sigma 6, beta 1000, SGD lr 0.01, batch 256, 5 epochs
 #   backprop-1024     dense:1024x7:bn + readout, SGD lr 0.01, weight decay 1e-5, batch 256, 5 epochs
+# and, named on the command line only: hsic-unformatted-seed1, -seed2 (the same run, other seeds),
+#   dgl-dense-30 (the spec's 30 epochs per layer)
 # One JSON per run in OUT_DIR (resumable); summarise with bench/local/summarise_fashion.py OUT_DIR.
 # Usage: [DEVICE=cuda] bash bench/local/fashion_local.sh [LWNET_BINARY] [FASHION_DIR] [OUT_DIR] [RUNS...]
 set -euo pipefail
@@ -38,8 +40,10 @@ for run in "${runs[@]}"; do
     hsic-format) args=(--method hsic-bottleneck) ;;
     backprop-hsic) args=(--method backprop --arch dense:128x7:bn --lr 0.001 --momentum 0 --weight-decay 1e-5
                          --batch-size 256 --epochs 5 --init torch) ;;
-    hsic-unformatted) args=(--method hsic-bottleneck --hsic-output unformatted --arch dense:1024x7:bn
-                            --hsic-sigma 6 --hsic-beta 1000 --lr 0.01 --batch-size 256 --epochs 5) ;;
+    hsic-unformatted*) args=(--method hsic-bottleneck --hsic-output unformatted --arch dense:1024x7:bn
+                             --hsic-sigma 6 --hsic-beta 1000 --lr 0.01 --batch-size 256 --epochs 5
+                             --seed "$(sed -n 's/.*-seed//p' <<<"$run" | grep . || echo 0)") ;;
+    dgl-dense-30) args=(--method dgl --arch dense:256x3 --epochs 30) ;;
     backprop-1024) args=(--method backprop --arch dense:1024x7:bn --lr 0.01 --momentum 0 --weight-decay 1e-5
                          --batch-size 256 --epochs 5 --init torch) ;;
     *) echo "unknown run $run" >&2; exit 2 ;;

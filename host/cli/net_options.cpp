@@ -56,7 +56,11 @@ void add_net_options(CLI::App* cmd, NetCliOptions& opt) {
   cmd->add_option("--method", opt.method,
                   "kme: the closed-form layer-wise network; backprop: a network trained by SGD or Adam "
                   "(--arch, --epochs, ...); align-zero, align-ada, align-prop, fa, dfa, last-layer: the same "
-                  "network trained by that learning rule (spec section 2.2; every --method backprop option applies)")
+                  "network trained by that learning rule (spec section 2.2; every --method backprop option applies); "
+                  "dgl, hsic-bottleneck: each hidden layer trained on a local kernel loss, then a readout (spec "
+                  "sections 3-4, docs/DGL.md), with their own defaults for the options not given (dgl: adam lr 0.001, "
+                  "batch 64, 30 epochs per layer, init torch; hsic-bottleneck: dense:128x7:bn, sgd lr 0.0001 "
+                  "momentum 0, weight decay 0.001, batch 512, 5 epochs, init torch)")
       ->capture_default_str()
       ->check(non_empty());
   cmd->add_option("--arch", opt.arch,
@@ -83,7 +87,8 @@ void add_net_options(CLI::App* cmd, NetCliOptions& opt) {
                   "--method backprop: L2 weight decay");
   cmd->add_option("--init", opt.init,
                   "--method backprop: ntk (W ~ N(0, 1), each layer scaled by 1/sqrt(fan-in)) | standard "
-                  "(W ~ N(0, 1/fan-in))")
+                  "(W ~ N(0, 1/fan-in)) | torch (PyTorch's nn.Linear: W, b ~ U(+-1/sqrt(fan-in)); the default of dgl "
+                  "and hsic-bottleneck)")
       ->capture_default_str()
       ->check(non_empty());
   cmd->add_option("--loss", opt.loss, "--method backprop: cross-entropy | mse (on one-hot targets)")
