@@ -13,6 +13,11 @@ a fit raises KeyboardInterrupt. docs/EMBEDDING.md ("Python") says which arrays a
 a copy, where memory lives, and how threads and the GIL behave.
 """
 
+# numpy first: Debian's numpy links the OpenMP build of OpenBLAS and the extension the serial one,
+# both libopenblas.so.0; whichever loads first serves both, and the serial one lacks symbols the
+# OpenMP one's libblas.so.3 needs ("undefined symbol: sgemv_thread_n" on `import lwnet` alone).
+import numpy as _numpy  # noqa: F401
+
 from . import _lwnet
 from ._estimators import KMENetworkClassifier, LayerwiseClassifier, load
 from ._functions import (add_task, alignment_scores, backend, cuda_backend, devices, gram, hsic, kme, median_sigma, probe,

@@ -46,6 +46,18 @@ class HsicAgainstTheTool(unittest.TestCase):
         self.assertEqual(lwnet.median_sigma(lwnet.standardize(X), seed=7, device="cpu"), tool["sigma"])
 
 
+class ImportOrder(unittest.TestCase):
+    def test_lwnet_imports_and_runs_before_numpy_is_imported(self):
+        # A fresh interpreter whose first import is lwnet: the extension's OpenBLAS must not take
+        # the place of numpy's (docs: python/lwnet/__init__.py).
+        import subprocess
+        import sys
+        code = "import lwnet; print(round(lwnet.hsic([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1], device='cpu'), 6))"
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stderr[-2000:])
+        self.assertGreater(float(run.stdout), 0.0)
+
+
 class Functions(unittest.TestCase):
     def setUp(self):
         X, self.y = wine()
