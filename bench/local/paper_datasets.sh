@@ -13,7 +13,9 @@
 # batch's statistics, and these folds' test files are sorted by class, so a batch of one class
 # would be normalised into noise (dense:64x3:bn scored 0.60 on cancer fold 1, dense:64x3 1.00).
 # One JSON per (dataset, method) in OUT_DIR; summarise with bench/local/summarise_paper.py OUT_DIR.
-# Usage: bash bench/local/paper_datasets.sh [LWNET_BINARY] [FOLDS_ROOT] [OUT_DIR] [DATASETS...]
+# SEED=S (default 0) runs the seed S (file NAME-METHOD-seedS.json for S > 0); METHODS="dgl backprop"
+# restricts the methods.
+# Usage: [SEED=S] [METHODS=...] bash bench/local/paper_datasets.sh [LWNET_BINARY] [FOLDS_ROOT] [OUT_DIR] [DATASETS...]
 set -euo pipefail
 lwnet=${1:-build/release/bin/lwnet}
 root=${2:-../shared/data/nik}
@@ -23,8 +25,9 @@ datasets=("$@")
 [ ${#datasets[@]} -gt 0 ] || datasets=(adversarial cancer car cifar10 divorce random spiral wine)
 mkdir -p "$out"
 for name in "${datasets[@]}"; do
-  for method in kme dgl hsic-bottleneck backprop; do
+  for method in ${METHODS:-kme dgl hsic-bottleneck backprop}; do
     file="$out/$name-$method.json"
+    [ "${SEED:-0}" = 0 ] || file="$out/$name-$method-seed$SEED.json"
     [ -s "$file" ] && continue  # resumable: a finished run is kept
     case $method in
       kme) args=(--preset "$name") ;;
@@ -34,7 +37,8 @@ for name in "${datasets[@]}"; do
       hsic-bottleneck) args=(--method hsic-bottleneck --arch dense:64x3 --lr 0.01 --batch-size 32 --epochs 30
                              --readout-epochs 100 --readout-lr 0.05 --readout-batch-size 32) ;;
     esac
-    "$lwnet" cv --folds "$root/$name/$name" "${args[@]}" --device "${DEVICE:-cpu}" --json > "$file.part"
+    "$lwnet" cv --folds "$root/$name/$name" "${args[@]}" --seed "${SEED:-0}" --device "${DEVICE:-cpu}" --json \
+      > "$file.part"
     mv "$file.part" "$file"
     echo "$name $method $(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(round(s["test_accuracy_mean"], 4), round(s["test_accuracy_std"], 4))' "$file")"
   done
