@@ -12,10 +12,6 @@ Matrix<double>& DglLoss::scratch(Matrix<double>& m, std::int64_t rows, std::int6
   return m;
 }
 
-MatrixView<const double> DglLoss::last_kernel() const {
-  return kernel_count_ > 0 ? kernels_[static_cast<std::size_t>(kernel_count_ - 1)].cview() : MatrixView<const double>();
-}
-
 DglValue DglLoss::evaluate(MatrixView<const float> h, MatrixView<const double> Y, int layers_above,
                            MatrixView<float> dh) {
   const std::int64_t m = h.rows(), N = h.cols(), c = Y.cols();
@@ -30,7 +26,6 @@ DglValue DglLoss::evaluate(MatrixView<const float> h, MatrixView<const double> Y
   const auto steps = static_cast<std::size_t>(layers_above);
   if (kernels_.size() < steps + 1) kernels_.resize(steps + 1);
   for (std::size_t j = 0; j <= steps; ++j) scratch(kernels_[j], m, m);
-  kernel_count_ = static_cast<std::int64_t>(steps + 1);
   blas.gemm(Transpose::no, Transpose::yes, w, h_.cview(), h_.cview(), 0.0, kernels_[0].view());
   if (options_.sb2 != 0.0) blas.axpy(options_.sb2, constants_.ones(), kernels_[0].view());
   for (std::size_t j = 1; j <= steps; ++j)

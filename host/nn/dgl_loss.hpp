@@ -31,9 +31,6 @@ class DglLoss {
   // written) when A has no Cholesky factor even with jitter.
   DglValue evaluate(MatrixView<const float> h, MatrixView<const double> Y, int layers_above, MatrixView<float> dh);
 
-  // The kernel of the last evaluate() (A without the noise), for tests.
-  MatrixView<const double> last_kernel() const;
-
  private:
   Matrix<double>& scratch(Matrix<double>& m, std::int64_t rows, std::int64_t cols);
 
@@ -42,7 +39,6 @@ class DglLoss {
   BatchConstants constants_;
   Matrix<double> h_, dh_, A_, L_, alpha_, G_, G_below_, log_det_;
   std::vector<Matrix<double>> kernels_;  // K_0 ... K_steps
-  std::int64_t kernel_count_ = 0;
 };
 
 }  // namespace lwnet::nn
